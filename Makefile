@@ -1,0 +1,52 @@
+# The one entry point of the course. Every target installs what it needs first, so a fresh
+# clone on a new machine needs no other step. `make help` lists the targets.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+KERNEL := semantic-search-course
+# Optional extra index for torch's CPU-only build on Linux (see README); empty here: no network.
+TORCH_INDEX ?=
+PIP    := $(PY) -m pip --disable-pip-version-check -q
+NBVAL  := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 900
+
+.PHONY: help install lab test unit notebooks execute bench student clean
+help:
+	@echo "make lab      install (first time) and open JupyterLab on the course"
+	@echo "make test     install, then unit tests and strict nbval on every notebook"
+	@echo "make execute  re-execute every notebook in place (authors), printing each one's time"
+	@echo "make bench    run the speed benchmarks in benchmarks/"
+	@echo "make student  write student copies (solutions removed) under student/"
+
+install: $(STAMP)
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install torch==2.13.0 $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
+	$(PIP) install -e '.[dev]'
+	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Semantic search course"
+	touch $(STAMP)
+
+lab: install
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=. notebooks/00_start_here.ipynb
+
+test: install
+	$(PY) -m pytest tests $(NBVAL) notebooks
+
+unit: install
+	$(PY) -m pytest tests
+
+notebooks: install
+	$(PY) -m pytest $(NBVAL) notebooks
+
+execute: install
+	$(PY) scripts/execute_notebooks.py notebooks/*.ipynb
+
+bench: install
+	$(PY) benchmarks/encode.py
+	$(PY) benchmarks/ivf.py
+
+student: install
+	$(PY) scripts/make_student.py notebooks student
+
+clean:
+	rm -rf .cache student

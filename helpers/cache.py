@@ -1,0 +1,52 @@
+"""Cache sentence embeddings on disk so that later notebooks need not re-encode a corpus.
+
+Introduced in notebooks/02_cosine_similarity.ipynb.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from helpers.data import REPO_ROOT
+from helpers.embed import TextEncoder, check_texts
+from helpers.files import atomic_write_bytes
+
+
+def cache_dir() -> Path:
+    """$COURSE_CACHE_DIR if set, else .cache/embeddings in the repository (git ignores it)."""
+    return Path(os.environ.get("COURSE_CACHE_DIR", REPO_ROOT / ".cache" / "embeddings"))
+
+
+def cache_key(encoder: TextEncoder, texts: Sequence[str], batch_size: int, normalize: bool) -> str:
+    """A hash of everything that changes the vectors: model, pooling, length, batching, texts."""
+    h = hashlib.sha256()
+    pooling = getattr(encoder.pooling, "__name__", encoder.pooling)
+    h.update(json.dumps([encoder.model_id, pooling, encoder.max_length, batch_size, normalize]).encode())
+    for text in texts:
+        h.update(text.encode("utf-8") + b"\0")
+    return h.hexdigest()[:24]
+
+
+def cached_encode(encoder: TextEncoder, texts: Sequence[str], batch_size: int = 32,
+                  normalize: bool = True) -> np.ndarray:
+    """`encoder.encode(texts)`, read from the cache when the same call was made before."""
+    texts = check_texts(texts)
+    path = cache_dir() / f"{cache_key(encoder, texts, batch_size, normalize)}.npy"
+    if path.is_file():
+        try:
+            vectors = np.load(path, allow_pickle=False)
+            if vectors.shape == (len(texts), encoder.dim) and vectors.dtype == np.float32:
+                return vectors
+        except (ValueError, OSError):
+            pass  # a damaged cache file is recomputed and replaced below
+    vectors = encoder.encode(texts, batch_size=batch_size, normalize=normalize)
+    buffer = io.BytesIO()
+    np.save(buffer, vectors, allow_pickle=False)
+    atomic_write_bytes(path, buffer.getvalue())
+    return vectors

