@@ -13,6 +13,8 @@ import numpy as np
 
 def setup(seed: int = 0, threads: int = 2) -> None:
     """Seed python, numpy and torch; fix torch and faiss thread counts; silence progress bars."""
+    # Before transformers is imported: tqdm's notebook bar warns when ipywidgets is missing.
+    warnings.filterwarnings("ignore", message="IProgress not found")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     random.seed(seed)
     np.random.seed(seed)
@@ -25,4 +27,3 @@ def setup(seed: int = 0, threads: int = 2) -> None:
     faiss.omp_set_num_threads(threads)
     hf_logging.disable_progress_bar()
     hf_logging.set_verbosity_error()
-    warnings.filterwarnings("ignore", message="IProgress not found")

