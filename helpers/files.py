@@ -11,12 +11,22 @@ from pathlib import Path
 from typing import Any
 
 
+def _mode_for(path: Path) -> int:
+    """The existing file's permissions, else what a plain open() would give under the umask."""
+    if path.exists():
+        return path.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
     """Write `data` to a temporary file beside `path`, flush it to disk, then rename it over `path`."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.chmod(tmp, _mode_for(path))  # mkstemp makes 0600; keep the usual permissions
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()

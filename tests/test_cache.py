@@ -44,3 +44,16 @@ def test_atomic_write_leaves_the_old_file_when_writing_fails(tmp_path):
 def test_atomic_write_bytes_creates_folders(tmp_path):
     atomic_write_bytes(tmp_path / "a" / "b.bin", b"xyz")
     assert (tmp_path / "a" / "b.bin").read_bytes() == b"xyz"
+
+
+def test_atomic_write_keeps_permissions(tmp_path):
+    """mkstemp creates 0600 files; an atomic write must not make a user's file private or public."""
+    import os
+    target = tmp_path / "shared.json"
+    atomic_write_json(target, {"v": 1})
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask
+    target.chmod(0o640)
+    atomic_write_json(target, {"v": 2})
+    assert target.stat().st_mode & 0o777 == 0o640

@@ -32,7 +32,8 @@ def lab_server(tmp_path):
     env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path), JUPYTER_CONFIG_DIR=str(tmp_path / "config"))
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={ROOT}"],
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={ROOT}"]
+        + (["--allow-root"] if os.geteuid() == 0 else []),  # as `make lab` does in containers
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
