@@ -35,3 +35,60 @@ def similarity_heatmap(matrix, labels: Sequence[str], title: str = "", width: in
     ax.set_title(title)
     fig.tight_layout()
     return fig
+
+
+def score_histograms(groups: dict[str, np.ndarray], xlabel: str, bins: int = 60, title: str = ""):
+    """Overlaid density histograms of score groups (e.g. relevant vs non-relevant pairs); notebook 05."""
+    if not groups or any(np.asarray(v).ndim != 1 or len(v) == 0 for v in groups.values()):
+        raise ValueError("groups must map names to non-empty 1-D score arrays")
+    values = np.concatenate([np.asarray(v, dtype=float) for v in groups.values()])
+    edges = np.linspace(values.min(), values.max(), bins + 1)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for name, v in groups.items():
+        ax.hist(v, bins=edges, density=True, alpha=0.5, label=f"{name} (n={len(v):,})")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("density")
+    ax.set_title(title)
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def reliability_diagram(table: dict[str, np.ndarray], title: str = ""):
+    """Observed frequency against mean predicted probability per bin (from scores.reliability_table)."""
+    fig, ax = plt.subplots(figsize=(5, 5))
+    ax.plot([0, 1], [0, 1], ls="--", color="grey", label="perfectly calibrated")
+    ax.plot(table["predicted"], table["observed"], marker="o", label="calibrator")
+    for x, y, n in zip(table["predicted"], table["observed"], table["count"]):
+        ax.annotate(f"{n}", (x, y), textcoords="offset points", xytext=(4, -10), fontsize=7)
+    ax.set_xlabel("predicted probability")
+    ax.set_ylabel("observed frequency")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_title(title)
+    ax.legend(loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def recall_latency_curve(latency_ms: Sequence[float], recall: Sequence[float], labels: Sequence,
+                         baseline_ms: float | None = None, baseline_label: str = "flat (exact)",
+                         target: float | None = None, title: str = ""):
+    """Recall against query latency (log scale), one labelled point per setting such as nprobe; notebook 04."""
+    if not len(latency_ms) == len(recall) == len(labels) or not len(labels):
+        raise ValueError("latency_ms, recall and labels must be non-empty and of the same length")
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(latency_ms, recall, marker="o", label="IVF, one point per nprobe")
+    for x, y, label in zip(latency_ms, recall, labels):
+        ax.annotate(str(label), (x, y), textcoords="offset points", xytext=(4, -11), fontsize=8)
+    if baseline_ms is not None:
+        ax.plot([baseline_ms], [1.0], marker="s", color="black", ls="none", label=baseline_label)
+    if target is not None:
+        ax.axhline(target, color="tab:red", ls=":", label=f"target recall {target}")
+    ax.set_xscale("log")
+    ax.set_xlabel("time per query (ms, log scale)")
+    ax.set_ylabel("recall@10 against exact search")
+    ax.set_title(title)
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    return fig
