@@ -1,6 +1,6 @@
 """Cache sentence embeddings on disk so that later notebooks need not re-encode a corpus.
 
-Introduced in notebooks/02_cosine_similarity.ipynb.
+Introduced in notebooks/01_pooling.ipynb.
 """
 from __future__ import annotations
 
@@ -23,21 +23,25 @@ def cache_dir() -> Path:
     return Path(os.environ.get("COURSE_CACHE_DIR", REPO_ROOT / ".cache" / "embeddings"))
 
 
-def cache_key(encoder: TextEncoder, texts: Sequence[str], batch_size: int, normalize: bool) -> str:
+def cache_key(encoder: TextEncoder, texts: Sequence[str], batch_size: int, normalize: bool,
+              sort_by_length: bool = True) -> str:
     """A hash of everything that changes the vectors: model, pooling, length, batching, texts."""
     h = hashlib.sha256()
     pooling = getattr(encoder.pooling, "__name__", encoder.pooling)
-    h.update(json.dumps([encoder.model_id, pooling, encoder.max_length, batch_size, normalize]).encode())
+    settings = [encoder.model_id, pooling, encoder.max_length, batch_size, normalize]
+    if not sort_by_length:  # appended only when off, so the keys of default calls stay stable
+        settings.append("input order")
+    h.update(json.dumps(settings).encode())
     for text in texts:
         h.update(text.encode("utf-8") + b"\0")
     return h.hexdigest()[:24]
 
 
 def cached_encode(encoder: TextEncoder, texts: Sequence[str], batch_size: int = 32,
-                  normalize: bool = True) -> np.ndarray:
-    """`encoder.encode(texts)`, read from the cache when the same call was made before."""
+                  normalize: bool = True, sort_by_length: bool = True) -> np.ndarray:
+    """`encoder.encode(texts, ...)`, read from the cache when the same call was made before."""
     texts = check_texts(texts)
-    path = cache_dir() / f"{cache_key(encoder, texts, batch_size, normalize)}.npy"
+    path = cache_dir() / f"{cache_key(encoder, texts, batch_size, normalize, sort_by_length)}.npy"
     if path.is_file():
         try:
             vectors = np.load(path, allow_pickle=False)
@@ -45,7 +49,7 @@ def cached_encode(encoder: TextEncoder, texts: Sequence[str], batch_size: int = 
                 return vectors
         except (ValueError, OSError):
             pass  # a damaged cache file is recomputed and replaced below
-    vectors = encoder.encode(texts, batch_size=batch_size, normalize=normalize)
+    vectors = encoder.encode(texts, batch_size=batch_size, normalize=normalize, sort_by_length=sort_by_length)
     buffer = io.BytesIO()
     np.save(buffer, vectors, allow_pickle=False)
     atomic_write_bytes(path, buffer.getvalue())

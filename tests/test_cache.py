@@ -30,6 +30,8 @@ def test_key_depends_on_texts_and_settings(encoder):
     assert key != cache.cache_key(encoder, ["b"], 32, True)
     assert key != cache.cache_key(encoder, ["a"], 16, True)
     assert key != cache.cache_key(encoder, ["a"], 32, False)
+    assert key != cache.cache_key(encoder, ["a"], 32, True, sort_by_length=False)
+    assert key == cache.cache_key(encoder, ["a"], 32, True, sort_by_length=True)
 
 
 def test_atomic_write_leaves_the_old_file_when_writing_fails(tmp_path):
