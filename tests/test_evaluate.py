@@ -1,0 +1,97 @@
+"""helpers.evaluate against values computed by hand, and its refusals of bad input."""
+import math
+
+import numpy as np
+import pytest
+
+from helpers.evaluate import (mrr_at_k, ndcg_at_k, neighbour_recall, recall_at_k, run_from_ids,
+                              summary)
+
+# q1: its one relevant doc first. q2: graded, the less relevant d3 (1) ranked above d2 (2).
+# q3: its relevant doc never retrieved.
+QRELS = {"q1": {"d1": 1}, "q2": {"d2": 2, "d3": 1, "d7": 0}, "q3": {"d9": 1}}
+RUN = {"q1": ["d1", "d4", "d5"], "q2": ["d4", "d3", "d2"], "q3": ["d4", "d5"]}
+
+# q2 by hand: DCG@3 = 0/log2(2) + 1/log2(3) + 2/log2(4); ideal = 2/log2(2) + 1/log2(3)
+Q2_NDCG3 = (1 / math.log2(3) + 2 / 2) / (2 + 1 / math.log2(3))
+Q2_NDCG2 = (1 / math.log2(3)) / (2 + 1 / math.log2(3))
+
+
+@pytest.mark.parametrize("k,want", [(1, 1 / 3), (2, (1 + 0.5 + 0) / 3), (3, 2 / 3), (10, 2 / 3)])
+def test_recall_by_hand(k, want):
+    assert recall_at_k(RUN, QRELS, k) == pytest.approx(want)
+
+
+@pytest.mark.parametrize("k,want", [(1, 1 / 3), (2, (1 + 1 / 2) / 3), (10, (1 + 1 / 2) / 3)])
+def test_mrr_by_hand(k, want):
+    assert mrr_at_k(RUN, QRELS, k) == pytest.approx(want)
+
+
+@pytest.mark.parametrize("k,want", [(1, 1 / 3), (2, (1 + Q2_NDCG2) / 3), (3, (1 + Q2_NDCG3) / 3),
+                                    (10, (1 + Q2_NDCG3) / 3)])
+def test_ndcg_by_hand_with_graded_relevance(k, want):
+    assert ndcg_at_k(RUN, QRELS, k) == pytest.approx(want, abs=1e-12)
+    assert Q2_NDCG3 == pytest.approx(0.6199062332840657)
+
+
+def test_ideal_ranking_scores_one_and_order_of_grades_matters():
+    qrels = {"q": {"a": 3, "b": 2, "c": 1}}
+    assert ndcg_at_k({"q": ["a", "b", "c"]}, qrels, 3) == pytest.approx(1.0)
+    assert ndcg_at_k({"q": ["c", "b", "a"]}, qrels, 3) < ndcg_at_k({"q": ["b", "a", "c"]}, qrels, 3) < 1
+
+
+def test_ideal_dcg_uses_all_judged_docs_cut_at_k():
+    # two relevant docs, k=1: ideal DCG@1 is 1 (not 2), so finding one of them scores 1
+    qrels = {"q": {"a": 1, "b": 1}}
+    assert ndcg_at_k({"q": ["b", "x"]}, qrels, 1) == pytest.approx(1.0)
+    assert recall_at_k({"q": ["b", "x"]}, qrels, 1) == pytest.approx(0.5)
+
+
+def test_an_empty_result_list_scores_zero():
+    qrels = {"q1": {"a": 1}, "q2": {"b": 1}}
+    run = {"q1": ["a"], "q2": []}
+    assert (recall_at_k(run, qrels, 5), mrr_at_k(run, qrels, 5), ndcg_at_k(run, qrels, 5)) == (0.5, 0.5, 0.5)
+
+
+@pytest.mark.parametrize("run,qrels,k,match", [
+    (RUN, QRELS, 0, "k must be an int >= 1"),
+    (RUN, QRELS, 2.5, "k must be an int >= 1"),
+    ({"q1": ["d1"]}, QRELS, 5, "2 judged queries are not in the run"),
+    ({**RUN, "q4": ["d1"]}, QRELS, 5, "1 run queries have no qrels"),
+    ({**RUN, "q1": ["d1", "d1"]}, QRELS, 5, "distinct doc ids"),
+    ({**RUN, "q1": "d1"}, QRELS, 5, "ranked list"),
+    (RUN, {**QRELS, "q1": {"d1": 0}}, 5, "no relevant document"),
+    ({}, {}, 5, "qrels is empty"),
+])
+def test_refuses_bad_input(run, qrels, k, match):
+    for metric in (recall_at_k, mrr_at_k, ndcg_at_k):
+        with pytest.raises(ValueError, match=match):
+            metric(run, qrels, k)
+
+
+def test_refuses_non_dicts():
+    with pytest.raises(TypeError, match="dicts"):
+        recall_at_k([["d1"]], QRELS, 1)
+
+
+def test_run_from_ids_maps_rows_to_doc_ids_and_drops_missing_slots():
+    run = run_from_ids(np.array([[2, 0], [1, -1]]), ["qa", "qb"], ["x", "y", "z"])
+    assert run == {"qa": ["z", "x"], "qb": ["y"]}
+    with pytest.raises(ValueError, match="only 3 doc ids"):
+        run_from_ids(np.array([[3]]), ["qa"], ["x", "y", "z"])
+    with pytest.raises(ValueError, match=r"\(1, k\)"):
+        run_from_ids(np.array([1, 2]), ["qa"], ["x", "y", "z"])
+
+
+def test_neighbour_recall_by_hand():
+    exact = np.array([[1, 2, 3, 4], [5, 6, 7, 8]])
+    approx = np.array([[4, 3, 9, -1], [5, 6, 7, 8]])
+    assert neighbour_recall(approx, exact) == pytest.approx((2 / 4 + 4 / 4) / 2)
+    with pytest.raises(ValueError, match="same nq"):
+        neighbour_recall(approx[:1], exact)
+
+
+def test_summary_lists_the_course_metrics():
+    table = summary(RUN, QRELS)
+    assert list(table) == ["recall@1", "recall@5", "recall@10", "MRR@10", "nDCG@10"]
+    assert table["nDCG@10"] == pytest.approx(ndcg_at_k(RUN, QRELS, 10))
