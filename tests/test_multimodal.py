@@ -1,0 +1,165 @@
+"""helpers.multimodal: the three encoders share one interface; CLIP is tested with a tiny random model."""
+import string
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from helpers.models import ModelNotFoundError
+from helpers.multimodal import RandomEncoder, load_image_text_encoder, retrieval_recall
+
+IMAGES = [Image.new("RGB", (40, 50), (255, 0, 0)), Image.new("RGB", (64, 64), (0, 0, 255)),
+          Image.new("RGBA", (30, 30), (0, 255, 0, 128))]
+TEXTS = ["a dog on a beach", "a red square", "two cats"]
+
+
+@pytest.fixture(scope="module")
+def tiny_clip_dir(tmp_path_factory):
+    """A randomly initialised CLIP (8-d space) with a letters-only tokenizer, saved like a hub model."""
+    from transformers import CLIPConfig, CLIPModel, CLIPProcessor, CLIPTokenizer
+    from transformers.models.clip.image_processing_pil_clip import CLIPImageProcessorPil
+
+    vocab = {"<|startoftext|>": 0, "<|endoftext|>": 1}
+    for c in string.ascii_lowercase + string.digits + ".,!?'-":
+        vocab[c], vocab[c + "</w>"] = len(vocab), len(vocab) + 1
+    torch.manual_seed(0)
+    tower = dict(hidden_size=16, intermediate_size=32, num_hidden_layers=1, num_attention_heads=2)
+    config = CLIPConfig(text_config=dict(vocab_size=len(vocab), max_position_embeddings=32, bos_token_id=0,
+                                         eos_token_id=1, pad_token_id=1, **tower),
+                        vision_config=dict(image_size=32, patch_size=8, **tower), projection_dim=8)
+    processor = CLIPProcessor(tokenizer=CLIPTokenizer(vocab=vocab, merges=[]),
+                              image_processor=CLIPImageProcessorPil(size={"shortest_edge": 32},
+                                                                    crop_size={"height": 32, "width": 32}))
+    folder = tmp_path_factory.mktemp("tiny-clip")
+    CLIPModel(config).save_pretrained(folder)
+    processor.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def tiny_clip(tiny_clip_dir):
+    return load_image_text_encoder(tiny_clip_dir)
+
+
+@pytest.fixture(scope="module")
+def offline():
+    return load_image_text_encoder("course-offline")
+
+
+@pytest.fixture(params=["random", "tiny_clip"])
+def any_encoder(request):
+    return RandomEncoder(dim=8) if request.param == "random" else request.getfixturevalue("tiny_clip")
+
+
+def _assert_unit_rows(x: np.ndarray, n: int, d: int) -> None:
+    assert x.shape == (n, d) and x.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(x, axis=1), 1.0, atol=1e-5)
+
+
+def test_both_towers_give_unit_vectors_of_one_dimension(any_encoder):
+    _assert_unit_rows(any_encoder.encode_text(TEXTS), 3, any_encoder.dim)
+    _assert_unit_rows(any_encoder.encode_images(IMAGES), 3, any_encoder.dim)
+
+
+def test_batching_does_not_change_vectors(any_encoder):
+    np.testing.assert_allclose(any_encoder.encode_text(TEXTS, batch_size=1), any_encoder.encode_text(TEXTS),
+                               atol=1e-5)
+    np.testing.assert_allclose(any_encoder.encode_images(IMAGES, batch_size=2), any_encoder.encode_images(IMAGES),
+                               atol=1e-5)
+
+
+def test_tiny_clip_loads_back_with_its_dimension_and_logit_scale(tiny_clip):
+    assert tiny_clip.dim == 8
+    assert tiny_clip.logit_scale == pytest.approx(np.exp(np.log(1 / 0.07)), rel=1e-4)  # CLIP's initial value
+
+
+def test_random_encoder_is_seeded_by_content():
+    a, b = RandomEncoder(dim=16, seed=0), RandomEncoder(dim=16, seed=1)
+    np.testing.assert_array_equal(a.encode_text(["x", "y"])[0], a.encode_text(["x"])[0])
+    assert not np.allclose(a.encode_text(["x"]), b.encode_text(["x"]))
+    assert not np.allclose(a.encode_images(IMAGES[:1]), a.encode_images(IMAGES[1:2]))
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda e: e.encode_images([np.zeros((4, 4, 3))]), TypeError, "PIL.Image.Image"),
+    (lambda e: e.encode_images(IMAGES[0]), TypeError, "wrap a single one"),
+    (lambda e: e.encode_images([]), ValueError, "empty"),
+    (lambda e: e.encode_text([]), ValueError, "empty"),
+    (lambda e: e.encode_text(["a dog", 7]), TypeError, "must be a str"),
+    (lambda e: e.encode_text("a dog"), TypeError, "list of strings"),
+    (lambda e: e.encode_text(["a dog"], batch_size=0), ValueError, "batch_size"),
+])
+def test_bad_input_is_refused_clearly(any_encoder, call, error, match):
+    with pytest.raises(error, match=match):
+        call(any_encoder)
+
+
+def test_missing_hub_model_names_the_id_and_the_fix():
+    with pytest.raises(ModelNotFoundError, match=r"(?s)nobody/no-such-clip.*Looked in.*Fix.*course-offline"):
+        load_image_text_encoder("nobody/no-such-clip", allow_download=False)
+
+
+@pytest.mark.parametrize("name", [None, "", 3])
+def test_bad_encoder_name_is_refused(name):
+    with pytest.raises(TypeError, match="course-offline"):
+        load_image_text_encoder(name)
+
+
+def test_options_only_for_offline_encoders(tiny_clip_dir):
+    with pytest.raises(TypeError, match="offline encoders only"):
+        load_image_text_encoder(tiny_clip_dir, top_k=5)
+
+
+def test_offline_encoder_matches_scikit_learns_two_photos_to_their_subjects(offline):
+    from sklearn.datasets import load_sample_images
+
+    photos = [Image.fromarray(a) for a in load_sample_images().images]  # china.jpg (a temple), flower.jpg
+    images = offline.encode_images(photos)
+    _assert_unit_rows(images, 2, 384)
+    scores = offline.encode_text(["a temple with a roof", "a flower"]) @ images.T  # cosines
+    assert scores[0, 0] > scores[0, 1] and scores[1, 1] > scores[1, 0]
+    assert scores[0, 0] > scores[1, 0] and scores[1, 1] > scores[0, 1]
+
+
+def test_offline_encoder_rejects_bad_settings():
+    with pytest.raises(ValueError, match="top_k"):
+        load_image_text_encoder("course-offline", top_k=0)
+    with pytest.raises(ValueError, match="temperature"):
+        load_image_text_encoder("course-offline", temperature=-1.0)
+
+
+def test_retrieval_recall_by_hand():
+    items = np.eye(3, dtype=np.float32)
+    queries = np.array([[1, 0, 0], [0.9, 0.1, 0], [0, 0, 1]], dtype=np.float32)  # 2nd query's item ranks 2nd
+    assert retrieval_recall(queries, items, [0, 1, 2], ks=(1, 2)) == {1: pytest.approx(2 / 3), 2: 1.0}
+
+
+def test_retrieval_recall_breaks_ties_by_id():
+    items = np.ones((3, 2), dtype=np.float32)
+    assert retrieval_recall(items[:1], items, [2], ks=(1, 3)) == {1: 0.0, 3: 1.0}
+
+
+@pytest.mark.parametrize("q, items, relevant, ks, match", [
+    (np.ones((2, 3)), np.ones((4, 2)), [0, 1], (1,), "same d"),
+    (np.ones((2, 3)), np.ones((4, 3)), [0], (1,), "relevant"),
+    (np.ones((2, 3)), np.ones((4, 3)), [0, 4], (1,), "relevant"),
+    (np.ones((2, 3)), np.ones((4, 3)), [0, 1], (0,), "ks"),
+])
+def test_retrieval_recall_rejects_bad_input(q, items, relevant, ks, match):
+    with pytest.raises(ValueError, match=match):
+        retrieval_recall(q, items, relevant, ks)
+
+
+def test_image_grid_draws_one_panel_per_image_and_refuses_mismatches():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from helpers.plots import image_grid
+
+    fig = image_grid(IMAGES, ["a", "b", "c"], ncols=2)
+    assert sum(bool(ax.images) for ax in fig.axes) == 3
+    with pytest.raises(ValueError, match="same length"):
+        image_grid(IMAGES, ["a"])
+    with pytest.raises(ValueError, match="ncols"):
+        image_grid(IMAGES, ["a", "b", "c"], ncols=0)
