@@ -11,8 +11,22 @@ import warnings
 import numpy as np
 
 
-def setup(seed: int = 0, threads: int = 2) -> None:
-    """Seed python, numpy and torch; fix torch and faiss thread counts; silence progress bars."""
+def setup(seed: int = 0, threads: int | None = None) -> None:
+    """Seed python, numpy and torch; fix torch and faiss thread counts; silence progress bars.
+
+    `threads` defaults to 2, so every machine sums in the same order, or to $COURSE_THREADS when
+    set: authors run the notebooks with COURSE_THREADS=1 to find printed digits that depend on
+    the summation order (a figure printed too precisely fails nbval on another machine).
+    """
+    if threads is None:
+        value = os.environ.get("COURSE_THREADS", "2")
+        try:
+            threads = int(value)
+        except ValueError:
+            raise ValueError(f"$COURSE_THREADS must be a positive integer such as 1 or 2, got {value!r}; "
+                             "unset it to use the default of 2") from None
+    if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
+        raise ValueError(f"threads must be a positive int (or $COURSE_THREADS a positive integer), got {threads!r}")
     # Before transformers is imported: tqdm's notebook bar warns when ipywidgets is missing.
     warnings.filterwarnings("ignore", message="IProgress not found")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

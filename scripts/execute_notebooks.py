@@ -18,7 +18,7 @@ def execute(path: Path) -> float:
     """Execute one notebook from its own folder and write it back atomically; return seconds."""
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
-    NotebookClient(nb, timeout=900, kernel_name=nb.metadata.get("kernelspec", {}).get("name", "python3"),
+    NotebookClient(nb, timeout=900, record_timing=False, kernel_name=nb.metadata.get("kernelspec", {}).get("name", "python3"),
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     seconds = time.perf_counter() - start
     atomic_write_bytes(path, nbformat.writes(nb).encode("utf-8") + b"\n")
