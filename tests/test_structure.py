@@ -184,3 +184,14 @@ def test_start_here_map_agrees_with_notebook(path):
 def test_start_here_map_lists_only_existing_notebooks():
     missing = [name for name in _map_rows() if not (NOTEBOOK_DIR / name).is_file()]
     assert not missing, f"{NOTEBOOKS[0].name}: the course map lists notebooks that do not exist: {missing}"
+
+
+@pytest.mark.skipif(not NOTEBOOKS or not _is_map(NOTEBOOKS[0]), reason="no 00_start_here notebook yet")
+def test_readme_map_repeats_start_here_map():
+    """The README's course map is 00's, row for row, with links into notebooks/."""
+    readme = (NOTEBOOK_DIR.parent / "README.md").read_text(encoding="utf-8")
+    for name, time_cell in _map_rows().items():
+        rows = [line for line in readme.splitlines() if f"](notebooks/{name})" in line]
+        assert rows, f"README.md: the course map has no row for notebooks/{name}; copy it from 00_start_here"
+        assert f"| {time_cell} |" in rows[0], \
+            f"README.md: the row for {name} should say {time_cell!r}, as 00_start_here's map does"
