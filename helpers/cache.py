@@ -39,13 +39,18 @@ def cache_key(encoder: TextEncoder, texts: Sequence[str], batch_size: int, norma
 
 def cached_encode(encoder: TextEncoder, texts: Sequence[str], batch_size: int = 32,
                   normalize: bool = True, sort_by_length: bool = True) -> np.ndarray:
-    """`encoder.encode(texts, ...)`, read from the cache when the same call was made before."""
+    """`encoder.encode(texts, ...)`, read from the cache when the same call was made before.
+
+    A cache hit gives the same TruncationWarning as encoding would, so that what a notebook shows
+    does not depend on whether its cache was warm.
+    """
     texts = check_texts(texts)
     path = cache_dir() / f"{cache_key(encoder, texts, batch_size, normalize, sort_by_length)}.npy"
     if path.is_file():
         try:
             vectors = np.load(path, allow_pickle=False)
             if vectors.shape == (len(texts), encoder.dim) and vectors.dtype == np.float32:
+                encoder.warn_if_truncated(texts)
                 return vectors
         except (ValueError, OSError):
             pass  # a damaged cache file is recomputed and replaced below

@@ -5,6 +5,7 @@ Introduced in notebooks/01_pooling.ipynb.
 from __future__ import annotations
 
 import os
+import warnings
 from typing import Iterator, Sequence
 
 import numpy as np
@@ -32,6 +33,10 @@ def check_texts(texts: Sequence[str]) -> list[str]:
     return texts
 
 
+class TruncationWarning(UserWarning):
+    """Some texts were longer than the encoder's max_length: only their first tokens were encoded."""
+
+
 class TextEncoder:
     """A Hugging Face encoder plus the pooling it was trained with; `encode` gives sentence vectors."""
 
@@ -48,10 +53,38 @@ class TextEncoder:
         pooling = getattr(self.pooling, "__name__", self.pooling)
         return f"TextEncoder({self.model_id!r}, pooling={pooling!r}, max_length={self.max_length}, dim={self.dim})"
 
+    def token_counts(self, texts: Sequence[str]) -> np.ndarray:
+        """Tokens per text, special tokens included, before any truncation (what max_length cuts)."""
+        texts = check_texts(texts)
+        if not texts:
+            return np.zeros(0, dtype=np.int64)
+        ids = self.tokenizer(texts, truncation=False, verbose=False)["input_ids"]
+        return np.array([len(x) for x in ids], dtype=np.int64)
+
+    def warn_if_truncated(self, texts: list[str], ids: list[list[int]] | None = None, stacklevel: int = 3) -> int:
+        """Warn once (TruncationWarning, with the count) if any text exceeds max_length; return the count.
+
+        `ids` are the texts' token ids tokenized with truncation at max_length, if already at hand:
+        only texts that reach exactly max_length tokens can have been cut, so only those are re-counted.
+        """
+        if ids is None:
+            ids = self.tokenizer(texts, truncation=True, max_length=self.max_length)["input_ids"]
+        at_limit = [i for i, x in enumerate(ids) if len(x) >= self.max_length]
+        counts = self.token_counts([texts[i] for i in at_limit]) if at_limit else np.zeros(0, np.int64)
+        cut = counts[counts > self.max_length]
+        if len(cut):
+            warnings.warn(
+                f"{len(cut):,} of {len(texts):,} texts are longer than max_length={self.max_length} tokens "
+                f"(the longest has {int(cut.max()):,}); only their first {self.max_length} tokens were encoded. "
+                "Split long texts into overlapping windows (notebook 07) or check the shares with "
+                "encoder.token_counts(texts).", TruncationWarning, stacklevel=stacklevel)
+        return int(len(cut))
+
     def batches(self, texts: list[str], batch_size: int, sort_by_length: bool = True
                 ) -> Iterator[tuple[np.ndarray, dict, torch.Tensor]]:
         """Yield (input positions, padded batch, last_hidden_state), shortest sentences first."""
         ids = self.tokenizer(texts, truncation=True, max_length=self.max_length)["input_ids"]
+        self.warn_if_truncated(texts, ids, stacklevel=4)  # points at the caller of encode()
         order = np.argsort([len(x) for x in ids], kind="stable") if sort_by_length else np.arange(len(ids))
         for start in range(0, len(order), batch_size):
             rows = order[start:start + batch_size]

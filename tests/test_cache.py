@@ -59,3 +59,12 @@ def test_atomic_write_keeps_permissions(tmp_path):
     target.chmod(0o640)
     atomic_write_json(target, {"v": 2})
     assert target.stat().st_mode & 0o777 == 0o640
+
+
+def test_a_cache_hit_warns_about_truncation_as_encoding_does(encoder, tmp_path, monkeypatch):
+    from helpers.embed import TruncationWarning
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
+    texts = ["short", " ".join(["word"] * 300)]
+    for _ in range(2):  # a miss, then a hit: the same warning both times
+        with pytest.warns(TruncationWarning, match="1 of 2 texts are longer than max_length=256"):
+            cache.cached_encode(encoder, texts)

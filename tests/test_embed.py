@@ -57,7 +57,8 @@ def test_bad_batch_size(encoder, batch_size):
 def test_long_input_is_truncated_at_the_models_max_length(encoder):
     assert encoder.max_length == 256
     long_text = " ".join(["word"] * 2000)
-    assert encoder.encode([long_text]).shape == (1, 384)
+    with pytest.warns(UserWarning, match="longer than max_length=256"):
+        assert encoder.encode([long_text]).shape == (1, 384)
 
 
 def test_pooling_override_changes_the_vectors(encoder):
@@ -81,3 +82,22 @@ def test_stsb_test_spearman_reproduces_published_mteb_figure(encoder):
     b = encoder.encode(pairs.sentence2.tolist(), batch_size=64)
     rho = spearmanr((a * b).sum(axis=1), pairs.score).statistic
     assert rho == pytest.approx(0.82032, abs=0.0005)
+
+
+def test_token_counts_are_untruncated_and_include_special_tokens(encoder):
+    counts = encoder.token_counts(["Hi", " ".join(["word"] * 300)])
+    assert counts.tolist() == [3, 302]  # [CLS] hi [SEP]; [CLS] + 300 x word + [SEP]
+
+
+def test_truncation_warns_once_with_the_count(encoder):
+    from helpers.embed import TruncationWarning
+    texts = ["short one", " ".join(["word"] * 300), " ".join(["word"] * 254), " ".join(["word"] * 500)]
+    with pytest.warns(TruncationWarning) as caught:
+        encoder.encode(texts)
+    assert len(caught) == 1
+    assert "2 of 4 texts are longer than max_length=256 tokens (the longest has 502)" in str(caught[0].message)
+
+
+def test_no_warning_when_nothing_is_cut(encoder, recwarn):
+    encoder.encode(SENTENCES + [" ".join(["word"] * 254)])  # exactly 256 tokens: nothing cut
+    assert not [w for w in recwarn if "max_length" in str(w.message)]
