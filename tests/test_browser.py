@@ -158,6 +158,9 @@ def _screenshot_on_failure(page, test_name: str):
     try:
         yield
     except BaseException:  # pytest.fail raises a BaseException
+        errors = page.locator(f"{PANEL} {ERROR_OUTPUT}")
+        if errors.count():  # show the first error, not wherever the notebook was scrolled to
+            errors.first.scroll_into_view_if_needed(timeout=5_000)
         page.screenshot(path=SCREENSHOTS / f"FAILED-{test_name}.png")
         raise
 
