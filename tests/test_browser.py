@@ -89,7 +89,10 @@ def _api(base: str, token: str, path: str):
 
 @pytest.fixture(scope="module")
 def chromium_path() -> str:
-    return _chromium_or_skip()
+    path = _chromium_or_skip()
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)  # no screenshot of an earlier run left to mislead
+    SCREENSHOTS.mkdir(parents=True)
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +144,6 @@ def lab(chromium_path, tmp_path_factory):
 def page(lab, chromium_path):
     """A Chromium page of its own browser, closed afterwards."""
     from playwright.sync_api import sync_playwright
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path, args=["--no-sandbox"])
         try:
@@ -158,10 +160,11 @@ def _screenshot_on_failure(page, test_name: str):
     try:
         yield
     except BaseException:  # pytest.fail raises a BaseException
-        errors = page.locator(f"{PANEL} {ERROR_OUTPUT}")
-        if errors.count():  # show the first error, not wherever the notebook was scrolled to
-            errors.first.scroll_into_view_if_needed(timeout=5_000)
-        page.screenshot(path=SCREENSHOTS / f"FAILED-{test_name}.png")
+        with contextlib.suppress(Exception):  # never hide the failure behind a screenshot's own
+            errors = page.locator(f"{PANEL} {ERROR_OUTPUT}")
+            if errors.count():  # show the first error, not wherever the notebook was scrolled to
+                errors.first.scroll_into_view_if_needed(timeout=5_000)
+            page.screenshot(path=SCREENSHOTS / f"FAILED-{test_name}.png")
         raise
 
 
@@ -259,6 +262,8 @@ def _run_start_here(page, base: str, token: str) -> None:
         f"expected the {n_code} code cells run once each, in order, by a fresh kernel; prompts: {state['prompts']}")
     assert _errors(page) == [], f"{START_HERE}: error outputs after Run All Cells: {_errors(page)}"
     _assert_no_prompt(page, f"{START_HERE} after Run All Cells")
+    # Toasts sit at the window's corner whatever the scroll; show the version lines of the setup check.
+    page.locator(f"{PANEL} .jp-CodeCell .jp-OutputArea-output").first.scroll_into_view_if_needed()
     _shot(page, "3-no-prompt-over-start-here.png")
     assert (ROOT / START_HERE).read_bytes() == committed, f"running {START_HERE} in Lab rewrote the file"
 
