@@ -145,7 +145,10 @@ def page(lab, chromium_path):
     """A Chromium page of its own browser, closed afterwards."""
     from playwright.sync_api import sync_playwright
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=["--no-sandbox"])
+        # --no-sandbox: Chromium refuses to run as root without it (containers, CI);
+        # --disable-dev-shm-usage: containers often give /dev/shm only 64 MB, which crashes tabs.
+        browser = playwright.chromium.launch(executable_path=chromium_path,
+                                             args=["--no-sandbox", "--disable-dev-shm-usage"])
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             page.set_default_timeout(60_000)
