@@ -8,6 +8,10 @@ KERNEL := semantic-search-course
 # Optional extra index for torch's CPU-only build on Linux (see README); empty here: no network.
 TORCH_INDEX ?=
 PIP    := $(PY) -m pip --disable-pip-version-check -q
+# JupyterLab defaults shipped with the course (lab-settings/overrides.json: no "get notified about
+# Jupyter news?" prompt over the first notebook, no update check). Copied into the environment's
+# own settings folder, so every `jupyter lab` started from .venv uses them, not only `make lab`.
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.d/semantic-search-course.json
 NBVAL  := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 900
 
 .PHONY: help install lab test unit notebooks execute bench student clean
@@ -18,13 +22,19 @@ help:
 	@echo "make bench    run the speed benchmarks in benchmarks/"
 	@echo "make student  write student copies (solutions removed) under student/"
 
-install: $(STAMP)
+install: $(STAMP) $(LAB_SETTINGS)
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install torch==2.13.0 $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
 	$(PIP) install -e '.[dev]'
 	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Semantic search course"
 	touch $(STAMP)
+
+# A rule of its own (not in the stamp's recipe), so that an environment installed before the file
+# existed, or before it changed, gets it on the next `make lab` without reinstalling anything.
+$(LAB_SETTINGS): lab-settings/overrides.json | $(STAMP)
+	mkdir -p $(dir $@)
+	cp lab-settings/overrides.json $@
 
 lab: install
 	$(VENV)/bin/jupyter lab --ServerApp.root_dir=. $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00_start_here.ipynb

@@ -1,4 +1,6 @@
-"""`make lab` serves the course: start JupyterLab headless and list the notebooks through its API."""
+"""`make lab` serves the course: start JupyterLab headless and query its REST API.
+
+The browser itself is driven in tests/test_browser.py."""
 import json
 import os
 import secrets
@@ -26,8 +28,10 @@ def _get(url: str, token: str):
         return json.loads(response.read())
 
 
-@pytest.fixture()
-def lab_server(tmp_path):
+@pytest.fixture(scope="module")
+def lab_server(tmp_path_factory):
+    """One JupyterLab for this module's tests (a start costs 10-30 s on 2 shared cores)."""
+    tmp_path = tmp_path_factory.mktemp("lab")
     port, token = _free_port(), secrets.token_hex(16)
     env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path), JUPYTER_CONFIG_DIR=str(tmp_path / "config"))
     server = subprocess.Popen(
@@ -61,3 +65,19 @@ def test_lab_serves_every_course_notebook_and_the_course_kernel(lab_server):
     assert "01_pooling.ipynb" in served
     kernels = _get(f"{base}/api/kernelspecs", token)["kernelspecs"]
     assert "semantic-search-course" in kernels
+
+
+def test_lab_does_not_ask_about_jupyter_news(lab_server):
+    """The course ships lab-settings/overrides.json (copied by `make install`): a room of learners
+    opening `make lab` sees the course, not the "get notified about official Jupyter news?" toast."""
+    base, token = lab_server
+    served = _get(f"{base}/lab/api/settings/@jupyterlab/apputils-extension:notification", token)
+    # Lab serves the schema with the environment's overrides as its defaults; the browser applies
+    # a user's own settings on top, and the fresh JUPYTER_CONFIG_DIR here has none.
+    defaults = {name: spec.get("default") for name, spec in served["schema"]["properties"].items()}
+    assert served["settings"] == {}, "the test's fresh config dir should hold no user settings"
+    assert defaults["fetchNews"] == "false", (
+        "JupyterLab will ask every learner about Jupyter news: the environment lacks the course's "
+        "lab-settings/overrides.json (run `make install`, which copies it into "
+        ".venv/share/jupyter/lab/settings/overrides.d/)")
+    assert defaults["checkForUpdates"] is False
