@@ -258,7 +258,9 @@ def failure_analysis(ranks: Any, causes: Any, Q: Any, P: Any, questions: Any, pa
                                       f"{len(above)} paragraphs ranked above its own; choose another cause.")
     counts = {c: sum(str(v).strip().lower() == c for v in causes.values()) for c in CAUSES}
     told = ", ".join(f"{c} {n}" for c, n in counts.items() if n)
-    return _report(True, f"{len(rows)} questions, ranks confirmed, checkable causes confirmed ({told}).")
+    return _report(True, f"{len(rows)} questions, ranks confirmed ({told}); truncation checked by the answer's "
+                         "token position, an answer elsewhere only by its string appearing in a paragraph ranked "
+                         "above: read that paragraph to judge it.")
 
 
 def near_duplicates(answer: Any, P: Any, threshold: float) -> Verdict:

@@ -90,7 +90,7 @@ def test_failure_analysis_verifies_ranks_and_checkable_causes(encoder, squad, ca
     answer_ranks = {r: int(ranks[r]) for r in chosen}
     causes = {r: ("truncation" if r in truncated else "other") for r in chosen}
     assert check.failure_analysis(answer_ranks, causes, Q, P, questions, paragraphs, encoder)
-    assert capsys.readouterr().out.startswith("Correct: 5 questions")
+    assert capsys.readouterr().out.startswith("Correct: 5 questions, ranks confirmed")
 
     # a false truncation claim: a question whose answer sits early in its paragraph
     early = next(int(r) for r in missed if int(r) not in truncated)
