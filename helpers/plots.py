@@ -8,6 +8,7 @@ from typing import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.colors import Normalize, TwoSlopeNorm
 
 
 def _short(label: str, width: int) -> str:
@@ -15,22 +16,29 @@ def _short(label: str, width: int) -> str:
 
 
 def similarity_heatmap(matrix, labels: Sequence[str], title: str = "", width: int = 32,
-                       vmin: float | None = None, vmax: float | None = None):
-    """A square heatmap of a similarity matrix with each cell's value written in it."""
+                       vmin: float = -1.0, vmax: float = 1.0, cmap: str = "RdBu_r"):
+    """A square heatmap of a similarity matrix with each cell's value written in it.
+
+    By default the colours span cosine's whole range [-1, 1] on a diverging map centred on 0:
+    white is orthogonal (0), red similar, blue opposite, so a negative cosine never looks like zero.
+    """
     matrix = np.asarray(matrix, dtype=float)
     if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1] or len(labels) != matrix.shape[0]:
         raise ValueError(f"expected an (n, n) matrix and n labels, got {matrix.shape} and {len(labels)}")
+    if not vmin < vmax:
+        raise ValueError(f"vmin must be below vmax, got vmin={vmin}, vmax={vmax}; for cosines use -1 and 1")
     n = len(labels)
     fig, ax = plt.subplots(figsize=(1.0 + 0.75 * n + 0.08 * width, 0.6 + 0.6 * n))
-    image = ax.imshow(matrix, cmap="viridis", vmin=vmin, vmax=vmax)
+    norm = TwoSlopeNorm(vcenter=0.0, vmin=vmin, vmax=vmax) if vmin < 0 < vmax else Normalize(vmin, vmax)
+    image = ax.imshow(matrix, cmap=cmap, norm=norm)
     short = [_short(label, width) for label in labels]
     ax.set_xticks(range(n), short, rotation=40, ha="right")
     ax.set_yticks(range(n), short)
     for i in range(n):
         for j in range(n):
-            bright = image.norm(matrix[i, j]) > 0.6
+            strong = abs(float(image.norm(matrix[i, j])) - 0.5) > 0.3   # dark ends of the map: white text
             ax.text(j, i, f"{matrix[i, j]:.2f}", ha="center", va="center", fontsize=8,
-                    color="black" if bright else "white")
+                    color="white" if strong else "black")
     fig.colorbar(image, ax=ax, fraction=0.04)
     ax.set_title(title)
     fig.tight_layout()

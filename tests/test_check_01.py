@@ -1,34 +1,8 @@
-"""helpers.check, notebook 01: each check accepts the right answer and explains a wrong one."""
+"""helpers.check, notebook 01: each check accepts a right answer found another way and explains a wrong one."""
 import numpy as np
-import torch
+import pandas as pd
 
 from helpers import check
-from helpers.pooling import mean_pool, naive_mean_pool
-
-
-def _batch():
-    generator = torch.Generator().manual_seed(0)
-    hidden = torch.randn(3, 5, 4, generator=generator)
-    mask = torch.tensor([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0], [1, 1, 0, 0, 0]])
-    return hidden, mask
-
-
-def test_mean_pooling_accepts_the_masked_mean(capsys):
-    hidden, mask = _batch()
-    assert check.mean_pooling(mean_pool(hidden, mask), hidden, mask)
-    assert capsys.readouterr().out.startswith("Correct: ")
-
-
-def test_mean_pooling_names_the_padding_bug(capsys):
-    hidden, mask = _batch()
-    assert not check.mean_pooling(naive_mean_pool(hidden, mask), hidden, mask)
-    assert ".mean(dim=1)" in capsys.readouterr().out
-
-
-def test_mean_pooling_rejects_a_wrong_shape(capsys):
-    hidden, mask = _batch()
-    assert not check.mean_pooling(np.zeros((3, 3)), hidden, mask)
-    assert "shape" in capsys.readouterr().out
 
 
 def test_verdict_is_truthy_and_shows_nothing_more():
@@ -50,3 +24,55 @@ def test_stsb_dot_spearman(encoder, capsys):
     assert "cosine" in capsys.readouterr().out
     assert not check.stsb_dot_spearman(0.8203)
     assert not check.stsb_dot_spearman([1.0, 2.0])
+
+
+def _scores():
+    """Six pairs: CLS cosines on a compressed scale (as real CLS cosines are), human scores 0-5."""
+    human = np.array([0.5, 1.0, 2.0, 3.0, 4.0, 5.0])
+    mean = np.array([0.10, 0.30, 0.45, 0.60, 0.80, 0.95])
+    cls = np.array([0.905, 0.93, 0.99, 0.94, 0.95, 0.96])   # pair 2: CLS ranks it top, mean ranks it third
+    return mean, cls, human
+
+
+def test_pooling_disagreement_accepts_pandas_ranks(capsys):
+    mean, cls, human = _scores()
+    # found another way than the check: pandas percentile ranks, and a loop for the closer pooling
+    frame = pd.DataFrame({"mean": mean, "cls": cls, "human": human}).rank(pct=True)
+    pair = int((frame["mean"] - frame["cls"]).abs().idxmax())
+    gaps = {p: abs(frame.loc[pair, p] - frame.loc[pair, "human"]) for p in ("mean", "cls")}
+    closer = min(gaps, key=gaps.get)
+    assert (pair, closer) == (2, "mean")
+    assert check.pooling_disagreement_from(pair, closer, mean, cls, human)
+    assert capsys.readouterr().out.startswith("Correct: pair 2")
+
+
+def test_pooling_disagreement_explains_raw_cosines_and_the_wrong_pooling(capsys):
+    mean, cls, human = _scores()
+    raw = int(np.argmax(np.abs(mean - cls)))
+    assert raw != 2
+    assert not check.pooling_disagreement_from(raw, "mean", mean, cls, human)
+    assert "another scale" in capsys.readouterr().out
+    assert not check.pooling_disagreement_from(2, "cls", mean, cls, human)
+    assert "mean is nearer the human one" in capsys.readouterr().out
+    assert not check.pooling_disagreement_from(2, "max", mean, cls, human)
+    assert "'mean' or 'cls'" in capsys.readouterr().out
+    assert not check.pooling_disagreement_from(2.0, "mean", mean, cls, human)
+    assert "integer" in capsys.readouterr().out
+
+
+def test_pooling_disagreement_on_stsb(capsys):
+    """The real exercise: computed here with a plain loop over the pairs, not the notebook's solution."""
+    from helpers.cache import cached_encode
+    from helpers.data import load_stsb
+    from helpers.embed import TextEncoder
+    pairs = load_stsb("test")
+    cos = {}
+    for pooling in ("mean", "cls"):
+        enc = TextEncoder(pooling=pooling)
+        a, b = cached_encode(enc, pairs.sentence1.tolist()), cached_encode(enc, pairs.sentence2.tolist())
+        cos[pooling] = np.array([float(x @ y) for x, y in zip(a, b)])
+    ranks = pd.DataFrame({**cos, "human": pairs.score.to_numpy()}).rank(pct=True)
+    pair = int((ranks["mean"] - ranks["cls"]).abs().idxmax())
+    closer = "mean" if abs(ranks["mean"][pair] - ranks["human"][pair]) <= abs(ranks["cls"][pair] - ranks["human"][pair]) else "cls"
+    assert check.pooling_disagreement(pair, closer, pairs)
+    assert not check.pooling_disagreement(pair, "cls" if closer == "mean" else "mean", pairs)

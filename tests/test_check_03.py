@@ -1,71 +1,110 @@
-"""helpers.check, notebook 03: each check accepts the right answer and explains a wrong one."""
+"""helpers.check, notebook 03: each check accepts a right answer found another way and explains a wrong one."""
+import faiss
 import numpy as np
-import pandas as pd
+import pytest
 
 from helpers import check
+from helpers.similarity import normalize
 
 
-def _distances():
-    rng = np.random.default_rng(0)
-    cos = np.sort(rng.uniform(-0.2, 0.9, size=(3, 5)), axis=1)[:, ::-1]
-    return (2 - 2 * cos).astype(np.float32), cos   # squared L2 between unit vectors, ascending
+def _corpus(n_p=30, n_q=20, seed=0):
+    rng = np.random.default_rng(seed)
+    P = normalize(rng.normal(size=(n_p, 8)).astype(np.float32))
+    gold = rng.integers(0, n_p, size=n_q)
+    Q = normalize(P[gold] + 0.8 * rng.normal(size=(n_q, 8)).astype(np.float32))
+    return Q, P, gold
 
 
-def test_l2_to_cosine_accepts_one_minus_half_d2(capsys):
-    d2, cos = _distances()
-    assert check.l2_to_cosine(1 - d2 / 2, d2)
-    assert capsys.readouterr().out.startswith("Correct: ")
-    np.testing.assert_allclose(1 - d2 / 2, cos, atol=1e-6)
+def test_own_paragraph_ranks_accepts_ranks_from_a_faiss_search(capsys):
+    Q, P, gold = _corpus()
+    index = faiss.IndexFlatIP(P.shape[1])
+    index.add(P)
+    _, ids = index.search(Q, index.ntotal)
+    ranks = np.array([list(row).index(g) + 1 for row, g in zip(ids, gold)])   # a loop, not argmax
+    assert check.own_paragraph_ranks(ranks, Q, P, gold)
+    assert capsys.readouterr().out.startswith("Correct: median rank")
 
 
-def test_l2_to_cosine_rejects_square_root_wrong_formula_and_shape(capsys):
-    d2, _ = _distances()
-    assert not check.l2_to_cosine(1 - np.sqrt(d2) / 2, d2)
-    assert "already returns squared distances" in capsys.readouterr().out
-    assert not check.l2_to_cosine(-d2, d2)
-    assert "cos = 1 - d^2 / 2" in capsys.readouterr().out
-    assert not check.l2_to_cosine((1 - d2 / 2)[0], d2)
-    assert capsys.readouterr().out.startswith("Not yet: expected an array shaped like")
+def test_own_paragraph_ranks_explains_zero_based_reversed_and_wrong(capsys):
+    Q, P, gold = _corpus()
+    want = check.gold_ranks(Q, P, gold)
+    assert not check.own_paragraph_ranks(want - 1, Q, P, gold)
+    assert "start at 0" in capsys.readouterr().out
+    assert not check.own_paragraph_ranks(len(P) + 1 - want, Q, P, gold)
+    assert "from the worst" in capsys.readouterr().out
+    wrong = want.copy()
+    wrong[3] += 5
+    assert not check.own_paragraph_ranks(wrong, Q, P, gold)
+    assert "question 3" in capsys.readouterr().out
+    assert not check.own_paragraph_ranks(want[:5], Q, P, gold)
+    assert "shape" in capsys.readouterr().out
 
 
-def _ranking():
-    ids = np.array([[0, 3, 1], [2, 0, 1], [1, 2, 3], [3, 1, 0]])
-    gold = np.array([0, 0, 1, 2])      # rows 0 and 2 have their gold first: recall@1 = 0.5
-    return ids, gold
-
-
-def test_recall_at_1_accepts_the_fraction(capsys):
-    ids, gold = _ranking()
-    assert check.recall_at_1_by_hand(0.5, ids, gold)
-    assert "recall@1 = 0.5000" in capsys.readouterr().out
-
-
-def test_recall_at_1_rejects_percentages_recall_at_k_and_lists(capsys):
-    ids, gold = _ranking()
-    assert not check.recall_at_1_by_hand(50.0, ids, gold)
-    assert "percentage" in capsys.readouterr().out
-    recall_at_3 = float((ids == gold[:, None]).any(axis=1).mean())
-    assert recall_at_3 != 0.5 and not check.recall_at_1_by_hand(recall_at_3, ids, gold)
-    assert "column 0" in capsys.readouterr().out
-    assert not check.recall_at_1_by_hand([0.5, 0.5], ids, gold)
-    assert "expected one number" in capsys.readouterr().out
-
-
-def _results():
-    return pd.DataFrame({"title": ["a", "b", "c"], "scores": [0.6, 0.75, 0.9]})
-
-
-def test_sorted_best_first_accepts_ascending_distances(capsys):
-    results = _results()
-    assert check.sorted_best_first(results.sort_values("scores"), results)
+def test_near_duplicates_accepts_a_faiss_self_search(capsys):
+    Q, P, _ = _corpus()
+    P = np.vstack([P, P[4:6], normalize(P[7:8] + 0.05)])   # two exact copies and one near copy
+    index = faiss.IndexFlatIP(P.shape[1])
+    index.add(P)
+    S, ids = index.search(P, 3)
+    answer = {i for i in range(len(P)) for s, j in zip(S[i], ids[i]) if j != i and s >= 0.9}
+    assert {4, 5, 7, 30, 31, 32} <= answer
+    assert check.near_duplicates(sorted(answer), P, 0.9)
     assert capsys.readouterr().out.startswith("Correct: ")
 
 
-def test_sorted_best_first_rejects_descending_dropped_rows_and_non_tables(capsys):
-    results = _results()
-    assert not check.sorted_best_first(results.sort_values("scores", ascending=False), results)
-    assert "sort ascending" in capsys.readouterr().out
-    assert not check.sorted_best_first(results.iloc[:2], results)
-    assert "keep the same 3 rows" in capsys.readouterr().out
-    assert not check.sorted_best_first(3, results)
-    assert "expected the results DataFrame" in capsys.readouterr().out
+def test_near_duplicates_explains_self_matches_and_missing_rows(capsys):
+    Q, P, _ = _corpus()
+    P = np.vstack([P, P[4:6]])
+    assert not check.near_duplicates(range(len(P)), P, 0.9)
+    assert "its own nearest neighbour" in capsys.readouterr().out
+    assert not check.near_duplicates([4, 30, 31], P, 0.9)
+    assert "row 5 is missing" in capsys.readouterr().out
+    assert not check.near_duplicates([4, 5, 30, 31, 0], P, 0.9)
+    assert "row 0's nearest other paragraph" in capsys.readouterr().out
+    assert not check.near_duplicates(3.5, P, 0.9)
+    assert "collection" in capsys.readouterr().out
+
+
+@pytest.fixture(scope="module")
+def squad(encoder):
+    from helpers.cache import cached_encode
+    from helpers.data import load_squad
+    paragraphs, questions = load_squad()
+    P = cached_encode(encoder, paragraphs.context.tolist())
+    Q = cached_encode(encoder, questions.question.tolist())
+    return paragraphs, questions, P, Q
+
+
+def test_failure_analysis_verifies_ranks_and_checkable_causes(encoder, squad, capsys):
+    paragraphs, questions, P, Q = squad
+    gold = questions.paragraph_id.to_numpy()
+    ranks = check.gold_ranks(Q, P, gold)
+    missed = np.flatnonzero(ranks > 10)
+    # a different way than the solution: pick by a rule, and classify each by a mechanical test
+    lengths = encoder.token_counts(paragraphs.context.tolist())
+    truncated = [int(r) for r in missed
+                 if check.answer_token_position(encoder.tokenizer, paragraphs.context[gold[r]],
+                                                min(questions.answer_starts[r])) >= encoder.max_length - 1]
+    assert truncated and all(lengths[gold[r]] > encoder.max_length for r in truncated)
+    chosen = truncated[:2] + [int(r) for r in missed if int(r) not in truncated][:3]
+    answer_ranks = {r: int(ranks[r]) for r in chosen}
+    causes = {r: ("truncation" if r in truncated else "other") for r in chosen}
+    assert check.failure_analysis(answer_ranks, causes, Q, P, questions, paragraphs, encoder)
+    assert capsys.readouterr().out.startswith("Correct: 5 questions, ranks confirmed")
+
+    # a false truncation claim: a question whose answer sits early in its paragraph
+    early = next(int(r) for r in missed if int(r) not in truncated)
+    wrong = {**causes, early: "truncation"}
+    assert not check.failure_analysis({**answer_ranks, early: int(ranks[early])}, wrong, Q, P, questions,
+                                      paragraphs, encoder)
+    assert "did not hide it" in capsys.readouterr().out
+    # a wrong rank, a question inside the top 10, too few questions
+    assert not check.failure_analysis({**answer_ranks, chosen[0]: 3}, causes, Q, P, questions, paragraphs, encoder)
+    assert "not 3" in capsys.readouterr().out
+    hit = int(np.flatnonzero(ranks == 1)[0])
+    assert not check.failure_analysis({**answer_ranks, hit: 1}, {**causes, hit: "other"}, Q, P, questions,
+                                      paragraphs, encoder)
+    assert "inside the top 10" in capsys.readouterr().out
+    assert not check.failure_analysis({chosen[0]: answer_ranks[chosen[0]]}, {chosen[0]: "other"}, Q, P,
+                                      questions, paragraphs, encoder)
+    assert "at least 5" in capsys.readouterr().out

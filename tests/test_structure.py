@@ -195,3 +195,55 @@ def test_readme_map_repeats_start_here_map():
         assert rows, f"README.md: the course map has no row for notebooks/{name}; copy it from 00_start_here"
         assert f"| {time_cell} |" in rows[0], \
             f"README.md: the row for {name} should say {time_cell!r}, as 00_start_here's map does"
+
+
+EXERCISE = re.compile(r"### Exercise (\d+) \[(core|stretch)(, thinking)?\]: \S.*")
+TRY_IT = "## Try it yourself"
+
+
+def _exercise_headings(nb) -> list[tuple[int, str]]:
+    """(cell index, line) of every markdown line that starts with '### Exercise'."""
+    return [(i, line.strip()) for i, c in enumerate(nb.cells) if c.cell_type == "markdown"
+            for line in c.source.splitlines() if line.strip().startswith("### Exercise")]
+
+
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if not _is_map(p)], ids=lambda p: p.stem)
+def test_exercise_headings_are_marked(path):
+    """'### Exercise N [core]: Title', '[stretch]', plus ', thinking' (shared CONVENTIONS.md), numbered 1, 2, ..."""
+    headings = _exercise_headings(_read(path))
+    for i, line in headings:
+        assert EXERCISE.fullmatch(line), \
+            f"{path.name}, cell {i}: exercise heading {line!r} must read '### Exercise N [core]: Title' " \
+            "(or [stretch], and ', thinking' for a thinking exercise: '[core, thinking]')"
+    numbers = [int(EXERCISE.fullmatch(line).group(1)) for _, line in headings]
+    assert numbers == list(range(1, len(numbers) + 1)), f"{path.name}: exercises must be numbered 1, 2, ...; got {numbers}"
+    assert 2 <= len(headings) <= 3, f"{path.name}: keep 2-3 checked exercises, found {len(headings)}"
+
+
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if not _is_map(p)], ids=lambda p: p.stem)
+def test_at_least_one_thinking_exercise(path):
+    """A thinking exercise: its answer is printed nowhere above and no one-literal change of a cell solves it."""
+    thinking = [line for _, line in _exercise_headings(_read(path)) if ", thinking]" in line]
+    assert thinking, f"{path.name}: needs at least one '### Exercise N [core, thinking]: ...' " \
+                     "(or [stretch, thinking]) exercise"
+
+
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if not _is_map(p)], ids=lambda p: p.stem)
+def test_try_it_yourself_cell(path):
+    """After the exercises: a '## Try it yourself' markdown cell, then an unchecked code cell, then the last cell."""
+    nb = _read(path)
+    found = [i for i, c in enumerate(nb.cells)
+             if c.cell_type == "markdown" and TRY_IT in [line.strip() for line in c.source.splitlines()]]
+    assert len(found) == 1, f"{path.name}: needs one markdown cell with a '{TRY_IT}' heading, found {len(found)}"
+    i = found[0]
+    headings = _exercise_headings(nb)
+    assert headings and i > headings[-1][0], f"{path.name}, cell {i}: '{TRY_IT}' comes after the exercises"
+    assert i + 1 < len(nb.cells) - 1 and nb.cells[i + 1].cell_type == "code", \
+        f"{path.name}, cell {i}: '{TRY_IT}' must be followed by a code cell, before the final Previous/Next cell"
+    code = nb.cells[i + 1]
+    assert "solution" not in code.metadata.get("tags", []) and "check." not in code.source, \
+        f"{path.name}, cell {i + 1}: the '{TRY_IT}' cell is unchecked: no solution tag, no check call"
+    assert re.search(r"^my_\w+\s*=", code.source, re.M), \
+        f"{path.name}, cell {i + 1}: start the '{TRY_IT}' cell with the learner's input, e.g. my_query = \"...\""
+    assert all(c.cell_type == "markdown" for c in nb.cells[i + 2:]), \
+        f"{path.name}: only the final Previous/Next cell may follow the '{TRY_IT}' code cell"
