@@ -26,21 +26,27 @@ def test_raw_cosine_brier(stsb_like, capsys):
     assert capsys.readouterr().out.startswith("Not yet: ")
 
 
-def test_stsb_probability(stsb_like, capsys):
+def test_stsb_cut(stsb_like, capsys):
     cos, human = stsb_like
-    right = scores.Calibrator("logistic").fit(cos, human >= 3).predict([0.63])[0]
-    assert check.stsb_probability(right, cos, human)
-    assert capsys.readouterr().out.startswith("Correct: ")
-    at_4 = scores.Calibrator("logistic").fit(cos, human >= 4).predict([0.63])[0]
-    assert not check.stsb_probability(at_4, cos, human)
+    test_cos, test_human = cos[::-1].copy(), human[::-1].copy()
+    at_3 = scores.Calibrator("logistic").fit(cos, human >= 3)
+    grid = np.linspace(-1, 1, 400_001)  # the right cut by searching a grid, not by inverting the fit
+    right = float(grid[np.argmax(at_3.predict(grid) >= 0.8)])
+    assert check.stsb_cut(right, cos, human, test_cos, test_human)
+    out = capsys.readouterr().out
+    assert out.startswith("Correct: ") and "rated 3 or more" in out
+    at_4 = scores.Calibrator("logistic").fit(cos, human >= 4)
+    cut_4 = float(grid[np.argmax(at_4.predict(grid) >= 0.8)])
+    assert not check.stsb_cut(cut_4, cos, human, test_cos, test_human)
     assert "P(score >= 4)" in capsys.readouterr().out
-    assert not check.stsb_probability(0.63, cos, human)
-    assert "raw cosine" in capsys.readouterr().out
-    expected_score = scores.Calibrator("isotonic").fit(cos, human).predict([0.63])[0]
-    assert not check.stsb_probability(expected_score, cos, human)
-    assert "not a probability" in capsys.readouterr().out
-    assert not check.stsb_probability(0.01, cos, human)
-    assert capsys.readouterr().out.startswith("Not yet: ")
+    assert not check.stsb_cut(right - 0.05, cos, human, test_cos, test_human)
+    assert "raise the cut" in capsys.readouterr().out
+    assert not check.stsb_cut(right + 0.05, cos, human, test_cos, test_human)
+    assert "find the smallest" in capsys.readouterr().out
+    assert not check.stsb_cut(0.8, cos, human, test_cos, test_human)
+    assert "the probability to reach" in capsys.readouterr().out
+    assert not check.stsb_cut([0.5, 0.6], cos, human, test_cos, test_human)
+    assert "one cosine" in capsys.readouterr().out
 
 
 def test_orphan_margin_auc(capsys):
