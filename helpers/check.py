@@ -234,7 +234,8 @@ def nprobe_for_question(answer: Any, ivf: Any, query: Any, exact_ids: Any) -> Ve
     if nprobe > 1 and found(nprobe - 1) == len(want):
         return _report(False, f"nprobe={nprobe} finds all {len(want)}, but nprobe={nprobe - 1} does too: go smaller")
     return _report(True, f"nprobe={nprobe} is the smallest that returns all {len(want)} of the exact top "
-                         f"{len(want)}: the list of the last one is the question's {nprobe}-th nearest")
+                         f"{len(want)}: the last of them sits in list number {nprobe} of the question's "
+                         "nearest-first order")
 
 
 def raw_ivf_index(answer: Any, Q: Any, exact: Any, n_vectors: int, target: float = 0.95) -> Verdict:

@@ -80,12 +80,13 @@ def recall_latency_curve(latency_ms: Sequence[float], recall: Sequence[float], l
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.plot(latency_ms, recall, marker="o", label="IVF, one point per nprobe")
     for x, y, label in zip(latency_ms, recall, labels):
-        ax.annotate(str(label), (x, y), textcoords="offset points", xytext=(4, -11), fontsize=8)
+        ax.annotate(str(label), (x, y), textcoords="offset points", xytext=(4, 5), fontsize=8)
     if baseline_ms is not None:
         ax.plot([baseline_ms], [1.0], marker="s", color="black", ls="none", label=baseline_label)
     if target is not None:
         ax.axhline(target, color="tab:red", ls=":", label=f"target recall {target}")
     ax.set_xscale("log")
+    ax.xaxis.set_minor_formatter(plt.NullFormatter())  # minor labels overlap when the range is under a decade
     ax.set_xlabel("time per query (ms, log scale)")
     ax.set_ylabel("recall@10 against exact search")
     ax.set_title(title)
