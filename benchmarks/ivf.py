@@ -11,7 +11,12 @@ the real corpus (the script prints both). The queries are real SQuAD dev questio
 faiss.IndexFlatIP (exact); recall@10 is measured against its top 10. Times are for one batched search
 of all queries, best of --repeats runs, so they depend on the machine and on what else runs on it.
 
-Usage: python benchmarks/ivf.py [--n 200000] [--nlist 1024] [--nprobe 1,2,4,8,16,32,64] [--threads 2]
+nlist follows the course's one rule (notebook 04, section 7): 4*sqrt(n) to 16*sqrt(n), from faiss's wiki
+"Guidelines to choose an index", at most n // 39 so that k-means gets 39 training points per list. The
+default is the low end, round(4*sqrt(n)): 1,789 lists for 200,000 vectors.
+The generator is helpers.lookalike.synthesize; notebook 04 draws the first 100,000 of these vectors.
+
+Usage: python benchmarks/ivf.py [--n 200000] [--nlist N] [--nprobe 1,2,4,8,16,32,64] [--threads 2]
 Writes benchmarks/results/ivf.csv and benchmarks/results/ivf.png.
 """
 from __future__ import annotations
@@ -21,6 +26,7 @@ import io
 import os
 import platform
 import time
+import warnings
 from pathlib import Path
 
 import faiss
@@ -33,31 +39,11 @@ import pandas as pd  # noqa: E402
 from helpers import plots, repro  # noqa: E402
 from helpers.cache import cached_encode  # noqa: E402
 from helpers.data import REPO_ROOT, load_squad  # noqa: E402
-from helpers.embed import TextEncoder  # noqa: E402
+from helpers.embed import TextEncoder, TruncationWarning  # noqa: E402
 from helpers.evaluate import neighbour_recall  # noqa: E402
 from helpers.files import atomic_write_bytes  # noqa: E402
-from helpers.index import build_index, time_search  # noqa: E402
-
-
-def synthesize(real: np.ndarray, n: int, spread: float, rng: np.random.Generator) -> np.ndarray:
-    """n unit vectors: random real rows plus noise with the real rows' covariance times `spread`."""
-    eigval, eigvec = np.linalg.eigh(np.cov(real.T))
-    scale = np.sqrt(np.clip(eigval, 0, None)).astype(np.float32) * np.float32(spread)
-    out = np.empty((n, real.shape[1]), dtype=np.float32)
-    for start in range(0, n, 20_000):  # in blocks, to keep the temporary arrays small
-        rows = min(20_000, n - start)
-        noise = (rng.standard_normal((rows, real.shape[1]), dtype=np.float32) * scale) @ eigvec.T.astype(np.float32)
-        out[start:start + rows] = real[rng.integers(0, len(real), rows)] + noise
-    faiss.normalize_L2(out)
-    return out
-
-
-def nearest_neighbour_cosine(sample: np.ndarray, corpus: np.ndarray, skip_self: bool) -> float:
-    """Median cosine between each row of `sample` and its nearest other row of `corpus` (unit vectors)."""
-    scores = sample @ corpus.T
-    if skip_self:
-        scores[np.arange(len(sample)), np.arange(len(sample))] = -np.inf
-    return float(np.median(scores.max(axis=1)))
+from helpers.index import MIN_POINTS_PER_LIST, build_index, time_search  # noqa: E402
+from helpers.lookalike import nearest_neighbour_cosine, synthesize  # noqa: E402
 
 
 def sweep(X: np.ndarray, queries: np.ndarray, args: argparse.Namespace) -> pd.DataFrame:
@@ -94,7 +80,8 @@ def save(table: pd.DataFrame, out: Path, target: float, title: str) -> None:
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=200_000, help="corpus size (vectors)")
-    parser.add_argument("--nlist", type=int, default=1024, help="IVF lists (at most n // 39)")
+    parser.add_argument("--nlist", type=int, default=None,
+                        help="IVF lists; default round(4 * sqrt(n)); the rule allows up to 16 * sqrt(n), at most n // 39")
     parser.add_argument("--nprobe", type=lambda s: [int(x) for x in s.split(",")], default=[1, 2, 4, 8, 16, 32, 64])
     parser.add_argument("--queries", type=int, default=1000, help="real SQuAD dev questions to search with")
     parser.add_argument("--spread", type=float, default=1.0, help="noise scale around each real vector")
@@ -108,7 +95,14 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
+    if args.nlist is None:
+        args.nlist = round(4 * args.n ** 0.5)
+    if args.nlist > args.n // MIN_POINTS_PER_LIST:
+        raise SystemExit(f"--nlist {args.nlist} leaves k-means fewer than {MIN_POINTS_PER_LIST} training points per "
+                         f"list; use at most n // {MIN_POINTS_PER_LIST} = {args.n // MIN_POINTS_PER_LIST}")
     repro.setup(seed=args.seed, threads=args.threads)
+    # some SQuAD paragraphs exceed 256 tokens (notebook 02 measures them); the vectors are used as they are
+    warnings.filterwarnings("ignore", category=TruncationWarning)
     rng = np.random.default_rng(args.seed)
     paragraphs, questions = load_squad()
     encoder = TextEncoder("sentence-transformers/all-MiniLM-L6-v2")

@@ -15,10 +15,11 @@ Public surface, one module per idea (import the module you need; nothing runs at
 - helpers.scores      what scores mean: conversions, normalisations, calibration          (05)
 - helpers.multimodal  text-and-image encoders behind one interface                        (06)
 - helpers.conse       ConSE: an ImageNet classifier's probabilities to a text-space vector (06)
+- helpers.lookalike   synthetic look-alike corpora for measuring IVF at scale              (04)
 - helpers.plots       the course's figures                                                 (02+)
 - helpers.check       checks for the exercises' answers                                    (all)
 """
 
 __all__ = ["models", "pooling", "embed", "data", "repro", "similarity", "cache", "files", "index",
-           "evaluate", "scores", "multimodal", "conse", "plots", "check"]
+           "evaluate", "lookalike", "scores", "multimodal", "conse", "plots", "check"]
 __version__ = "0.1.0"

@@ -290,47 +290,106 @@ def near_duplicates(answer: Any, P: Any, threshold: float) -> Verdict:
 
 # --- 04_ivf_index -------------------------------------------------------------------------------
 
-def smallest_nprobe(answer: Any, recalls: dict, target: float) -> Verdict:
-    """Exercise 04.1: the smallest nprobe whose recall@10 reaches the target (from recall, not timings)."""
-    reaching = sorted(n for n, r in recalls.items() if r >= target)
-    if not reaching:
-        return _report(False, f"no nprobe in the table reaches {target}; add larger nprobe values")
-    if isinstance(answer, bool) or not isinstance(answer, (int, np.integer)):
-        return _report(False, f"expected an int nprobe, got {type(answer).__name__}")
-    if answer not in recalls:
-        return _report(False, f"nprobe={answer} is not in the table; pick one of {sorted(recalls)}")
-    if recalls[answer] < target:
-        return _report(False, f"nprobe={answer} reaches recall@10 {recalls[answer]:.4f}, below {target}")
-    if answer != reaching[0]:
-        return _report(False, f"nprobe={answer} reaches {target}, but a smaller nprobe does too: "
-                              "fewer lists probed is faster")
-    return _report(True, f"nprobe={answer} is the smallest setting with recall@10 >= {target}")
+def _int_answer(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        return None
+    return int(value)
 
 
-def max_nlist(answer: Any, n_vectors: int) -> Verdict:
-    """Exercise 04.2: the largest nlist that gives k-means its 39 training points per list."""
-    want = int(n_vectors) // 39
-    if isinstance(answer, bool) or not isinstance(answer, (int, np.integer)):
-        return _report(False, f"expected an int, got {type(answer).__name__}")
-    if answer == n_vectors * 39:
-        return _report(False, "that is the number of points needed; the rule divides: n_vectors // 39")
-    if answer != want:
-        return _report(False, f"each list needs at least 39 training points, so nlist * 39 <= {n_vectors:,}")
-    return _report(True, f"nlist <= {want}: {want} lists x 39 = {want * 39:,} <= {n_vectors:,} vectors")
+def _ivf_share(ivf_index: Any, Q: np.ndarray, nprobe: int) -> float:
+    """Mean share of the corpus held by the nprobe lists each query probes."""
+    sizes = np.array([ivf_index.invlists.list_size(i) for i in range(ivf_index.nlist)])
+    lists = ivf_index.quantizer.search(Q, nprobe)[1]
+    return float(sizes[lists].sum(axis=1).mean() / ivf_index.ntotal)
 
 
-def ivf_bytes_per_vector(answer: Any, dim: int) -> Verdict:
-    """Exercise 04.3: bytes an IndexIVFFlat spends per stored vector (float32 values plus an int64 id)."""
-    want = 4 * int(dim) + 8
-    got = _as_array(answer)
-    if got is None or got.size != 1:
-        return _report(False, f"expected one number of bytes, got {answer!r:.60}")
-    if float(got) == 4 * dim:
-        return _report(False, "that is the vector alone; each inverted list also stores the vector's id")
-    if float(got) != want:
-        return _report(False, f"IVF-Flat keeps each vector uncompressed: {dim} float32 values, plus an int64 id")
-    return _report(True, f"{dim} x 4 bytes + an 8-byte id = {want} bytes; the centroids add a little on top")
+def ivf_settings(answer: Any, P: Any, Q: Any, exact: Any, beat: float, target: float = 0.95,
+                 seed: int = 0) -> Verdict:
+    """Exercise 04.1: (nlist, nprobe) reaching recall@10 >= target while scanning at most a share `beat`.
 
+    Rebuilds the IVF index from the learner's nlist (helpers.index, the given seed), searches every query
+    at their nprobe and recomputes recall@10 against `exact` and the share of the corpus scanned.
+    """
+    from helpers.evaluate import neighbour_recall
+    from helpers.index import MIN_POINTS_PER_LIST, build_index, search
+    try:
+        nlist, nprobe = (answer["nlist"], answer["nprobe"]) if isinstance(answer, dict) else answer
+    except (TypeError, ValueError, KeyError):
+        return _report(False, f"answer with a pair (nlist, nprobe) of ints, got {answer!r:.60}")
+    nlist, nprobe = _int_answer(nlist), _int_answer(nprobe)
+    if nlist is None or nprobe is None or nlist < 1 or nprobe < 1:
+        return _report(False, f"nlist and nprobe must be ints >= 1, got {answer!r:.60}")
+    P, Q = np.asarray(P, dtype=np.float32), np.asarray(Q, dtype=np.float32)
+    most = len(P) // MIN_POINTS_PER_LIST
+    if nlist > most:
+        return _report(False, f"nlist={nlist} gives k-means {len(P) / nlist:.1f} training points per list; "
+                              f"the training rule allows at most n // {MIN_POINTS_PER_LIST} = {most} lists")
+    if nprobe > nlist:
+        return _report(False, f"nprobe={nprobe} is more than nlist={nlist}: there are only {nlist} lists to probe")
+    import warnings
+    with warnings.catch_warnings():  # a tiny list can hold fewer than 10 vectors; recall counts that anyway
+        warnings.simplefilter("ignore")
+        ivf = build_index(P, kind="ivf", metric="cosine", nlist=nlist, seed=seed)
+        _, ids = search(ivf, Q, k=10, nprobe=nprobe)
+    recall, share = neighbour_recall(ids, np.asarray(exact)), _ivf_share(ivf.faiss_index, Q, nprobe)
+    found = f"nlist={nlist}, nprobe={nprobe}: recall@10 {recall:.4f}, scanning {share:.4f} of the corpus"
+    if recall < target:
+        return _report(False, f"{found}; recall is below {target}: probe more lists")
+    if share > beat:
+        return _report(False, f"{found}; that scans more than the {beat:.4f} allowed. More, smaller lists let "
+                              "each probe scan less: try a larger nlist and the smallest nprobe that keeps recall")
+    return _report(True, f"{found}, within the {beat:.4f} allowed")
+
+
+def nprobe_for_question(answer: Any, ivf: Any, query: Any, exact_ids: Any) -> Verdict:
+    """Exercise 04.2: the smallest nprobe at which IVF returns all of one question's exact top 10."""
+    from helpers.index import search
+    nprobe = _int_answer(answer)
+    if nprobe is None or nprobe < 1:
+        return _report(False, f"answer with an int nprobe >= 1, got {answer!r:.60}")
+    if nprobe > ivf.nlist:
+        return _report(False, f"the index has only nlist={ivf.nlist} lists; nprobe cannot exceed it")
+    want = set(np.asarray(exact_ids).ravel().tolist())
+
+    def found(p: int) -> int:
+        return len(set(search(ivf, query, k=len(want), nprobe=p)[1][0].tolist()) & want)
+
+    got = found(nprobe)
+    if got < len(want):
+        return _report(False, f"at nprobe={nprobe} IVF returns {got} of the {len(want)}: the others sit in lists "
+                              "that come later in the question's order of nearest centroids")
+    if nprobe > 1 and found(nprobe - 1) == len(want):
+        return _report(False, f"nprobe={nprobe} finds all {len(want)}, but nprobe={nprobe - 1} does too: go smaller")
+    return _report(True, f"nprobe={nprobe} is the smallest that returns all {len(want)} of the exact top "
+                         f"{len(want)}: the last of them sits in list number {nprobe} of the question's "
+                         "nearest-first order")
+
+
+def raw_ivf_index(answer: Any, Q: Any, exact: Any, n_vectors: int, target: float = 0.95) -> Verdict:
+    """Exercise 04.3: a trained, filled faiss IVF index (built with faiss itself) reaching recall@10 >= target."""
+    import faiss
+    from helpers.evaluate import neighbour_recall
+    if not isinstance(answer, faiss.Index):
+        return _report(False, f"answer with the faiss index itself (faiss.IndexIVFFlat or index_factory's result), "
+                              f"got {type(answer).__name__}")
+    try:
+        ivf = faiss.extract_index_ivf(answer)
+    except RuntimeError:
+        return _report(False, f"{type(answer).__name__} is not an IVF index: use faiss.IndexIVFFlat or 'IVF<nlist>,Flat'")
+    if answer.metric_type != faiss.METRIC_INNER_PRODUCT:
+        return _report(False, "the index measures L2 distance; pass faiss.METRIC_INNER_PRODUCT so scores are cosines "
+                              "of the unit vectors")
+    if not answer.is_trained:
+        return _report(False, "the index is not trained: call index.train(P) before index.add(P)")
+    if answer.ntotal != n_vectors:
+        return _report(False, f"the index holds {answer.ntotal:,} vectors, not the {n_vectors:,} paragraphs: "
+                              "index.add(P) once, after training")
+    _, ids = answer.search(np.asarray(Q, dtype=np.float32), 10)
+    recall = neighbour_recall(ids, np.asarray(exact))
+    if recall < target:
+        return _report(False, f"recall@10 {recall:.4f} at nprobe={ivf.nprobe} (faiss's default is 1): "
+                              f"set index.nprobe until recall reaches {target}")
+    return _report(True, f"faiss IVF index with nlist={ivf.nlist}, nprobe={ivf.nprobe}: recall@10 {recall:.4f}")
 
 
 # --- 05_score_interpretation --------------------------------------------------------------------
@@ -357,57 +416,76 @@ def raw_cosine_brier(answer: Any, test_cos: Any, test_human: Any) -> Verdict:
     return _report(True, f"Brier {want:.4f} for the raw cosine: compare it with the calibrated one above")
 
 
-def stsb_probability(answer: Any, dev_cos: Any, dev_human: Any, cosine: float = 0.63,
-                     at_least: float = 3) -> Verdict:
-    """Exercise 05.2: P(human score >= at_least) at a cosine, by logistic calibration on STS-B dev."""
+def stsb_cut(answer: Any, dev_cos: Any, dev_human: Any, test_cos: Any, test_human: Any,
+             at_least: float = 3, probability: float = 0.8) -> Verdict:
+    """Exercise 05.2: the smallest cosine where the dev-fitted P(human score >= at_least) reaches `probability`.
+
+    Recomputes the logistic fit on dev (as Calibrator("logistic") does), inverts it, and reports how
+    often test pairs at or above the learner's cut were really rated `at_least` or more.
+    """
     from sklearn.linear_model import LogisticRegression
     x, human = np.asarray(dev_cos, dtype=np.float64)[:, None], np.asarray(dev_human, dtype=np.float64)
 
-    def prob(level: float) -> float:
-        fit = LogisticRegression(C=np.inf, max_iter=1000).fit(x, human >= level)
-        return float(fit.predict_proba([[cosine]])[0, 1])
+    def fit(level: float) -> tuple[float, float]:
+        model = LogisticRegression(C=np.inf, max_iter=1000).fit(x, human >= level)
+        return float(model.coef_[0, 0]), float(model.intercept_[0])
 
-    want = prob(at_least)
+    def p_at(cos: float, level: float) -> float:
+        a, b = fit(level)
+        return float(1 / (1 + np.exp(-(a * cos + b))))
+
+    a, b = fit(at_least)
+    want = (np.log(probability / (1 - probability)) - b) / a
     got = _as_array(answer)
     if got is None or got.size != 1:
-        return _report(False, f"expected one probability, got {answer!r:.60}")
+        return _report(False, f"expected one cosine (the cut), got {answer!r:.60}")
     got = float(got)
-    if not 0 <= got <= 1:
-        return _report(False, f"{got:.4g} is not a probability; an isotonic fit on 0-5 scores gives an "
-                              "expected score instead: use Calibrator('logistic') on binary labels")
-    if abs(got - cosine) < 1e-9:
-        return _report(False, "that is the raw cosine; a cosine is not a probability: calibrate it")
-    if abs(got - want) > 1e-6 and abs(got - prob(4)) < 1e-6:
-        return _report(False, f"that is P(score >= 4); this exercise asks for P(score >= {at_least:g})")
-    if abs(got - want) > 1e-6:
-        return _report(False, f"fit Calibrator('logistic') on (dev cosine, dev human score >= {at_least:g}), "
-                              f"then predict at cosine {cosine}")
-    return _report(True, f"P(human score >= {at_least:g} | cosine {cosine}) = {want:.3f}: "
-                         "a probability is always the probability of a stated event")
+    if abs(got - probability) < 1e-12:
+        return _report(False, f"{probability} is the probability to reach; the answer is the cosine where it is reached")
+    a4, b4 = fit(4)
+    if abs(got - want) > 1e-3 and abs(got - (np.log(probability / (1 - probability)) - b4) / a4) < 1e-3:
+        return _report(False, f"that is the cut for P(score >= 4); this exercise asks for P(score >= {at_least:g})")
+    if abs(got - want) > 1e-3:
+        p = p_at(got, at_least)
+        fix = "raise the cut" if p < probability else "a lower cosine already reaches it: find the smallest"
+        return _report(False, f"at cosine {got:.4f} the dev-fitted P(score >= {at_least:g}) is {p:.3f}, not "
+                              f"{probability}: {fix}")
+    tc, th = np.asarray(test_cos, dtype=np.float64), np.asarray(test_human, dtype=np.float64)
+    above = tc >= got
+    seen = f"{(th[above] >= at_least).mean():.3f}" if above.any() else "none"
+    return _report(True, f"cut {want:.4f}: on STS-B test {int(above.sum())} pairs lie at or above it, and {seen} of "
+                         f"them were rated {at_least:g} or more")
 
 
-def margin_threshold(answer: Any, top2: Any, correct: Any, is_cal: Any, target: float = 0.8) -> Verdict:
-    """Exercise 05.3: a margin (top1 - top2) threshold chosen on the calibration half, checked held-out."""
-    from helpers.scores import choose_threshold, evaluate_threshold
-    top2, correct, is_cal = np.asarray(top2), np.asarray(correct, bool), np.asarray(is_cal, bool)
-    margin = top2[:, 0] - top2[:, 1]
-    chosen = choose_threshold(margin[is_cal], correct[is_cal], target)
-    want = evaluate_threshold(margin[~is_cal], correct[~is_cal], chosen.threshold)
-    try:
-        threshold, recall = float(answer.threshold), float(answer.recall)
-    except (AttributeError, TypeError, ValueError):
-        return _report(False, "expected the ThresholdResult that evaluate_threshold returns on the held-out half")
-    top_t = choose_threshold(top2[is_cal, 0], correct[is_cal], target).threshold
-    if abs(threshold - top_t) < 1e-9:
-        return _report(False, "that threshold is on the top score; use the margin top2[:, 0] - top2[:, 1]")
-    if abs(threshold - chosen.threshold) > 1e-9:
-        return _report(False, f"choose the threshold on the calibration half (is_cal) at precision {target}")
-    if abs(recall - chosen.recall) < 1e-12 and abs(recall - want.recall) > 1e-12:
-        return _report(False, "that is the calibration half's own figure; evaluate on the held-out half (~is_cal)")
-    if abs(recall - want.recall) > 1e-12:
-        return _report(False, "evaluate the chosen threshold on the held-out questions' margins")
-    return _report(True, f"margin >= {want.threshold:.4f} keeps held-out precision {want.precision:.3f} "
-                         f"at recall {want.recall:.3f}")
+def orphan_margin_auc(answer: Any, top_scores: Any, orphan: Any) -> Verdict:
+    """Exercise 05.3: ROC AUC of the top-1/top-2 margin for telling indexed questions from orphaned ones.
+
+    `top_scores` are the (nq, k >= 2) scores from the reduced index (orphans have no relevant paragraph
+    left); the positive class is "paragraph still indexed", as in section 3's table.
+    """
+    from sklearn.metrics import roc_auc_score
+    top, orphan = np.asarray(top_scores, dtype=np.float64), np.asarray(orphan, dtype=bool)
+    if top.ndim != 2 or top.shape[1] < 2 or len(top) != len(orphan):
+        return _report(False, f"pass the reduced index's scores (one row per question, k >= 2) and the orphan "
+                              f"mask; got {top.shape} and {orphan.shape}")
+    margin = top[:, 0] - top[:, 1]
+    want = float(roc_auc_score(~orphan, margin))
+    got = _as_array(answer)
+    if got is None or got.size != 1:
+        return _report(False, f"expected one number (an AUC between 0 and 1), got {answer!r:.60}")
+    got = float(got)
+    if abs(got - want) < 1e-9:
+        raw = float(roc_auc_score(~orphan, top[:, 0]))
+        verdict = ("about the same as" if abs(want - raw) < 0.05 else "better than" if want > raw else "worse than")
+        return _report(True, f"the margin's AUC is {want:.4f}, {verdict} the raw top score's {raw:.4f} at "
+                             "telling questions whose paragraph is indexed from orphans")
+    if abs(got - (1 - want)) < 1e-9:
+        return _report(False, "that is 1 - AUC: the positive class is 'paragraph still indexed' (~orphan), as in "
+                              "section 3's table")
+    if abs(got - float(roc_auc_score(~orphan, top[:, 0]))) < 1e-9:
+        return _report(False, "that is the raw top score's AUC; use the margin, top-1 minus top-2 score")
+    return _report(False, "compute roc_auc_score(~orphan, margin) with margin = s10[:, 0] - s10[:, 1], the scores "
+                          "of the reduced index, where orphans exist")
 
 
 # --- 06_multimodal_search -----------------------------------------------------------------------
@@ -426,33 +504,43 @@ def zero_shot_label(answer: Any, labels: Any, label_vectors: Any, image_vector: 
     return _report(False, f"{answer!r} scores {scores[labels.index(answer)]:.3f}; another label scores higher")
 
 
-def caption_recall_at_5(answer: Any, ids: Any, relevant: Any) -> Verdict:
-    """Exercise 06.2: the share of captions whose own photo is among their top 5 search results."""
-    ids, relevant = np.asarray(ids), np.asarray(relevant)
-    if ids.ndim != 2 or ids.shape[1] < 5 or len(ids) != len(relevant):
-        return _report(False, f"pass the ids from search(..., k=5 or more), one row per caption; got {ids.shape}")
-    want = float((ids[:, :5] == relevant[:, None]).any(axis=1).mean())
-    got = _as_array(answer)
-    if got is None or got.shape != ():
-        return _report(False, f"answer with one number between 0 and 1, got {answer!r}")
-    if abs(float(got) - want) < 1e-9:
-        return _report(True, f"R@5 = {want:.3f}: the right photo is in the top 5 for that share of captions.")
-    if abs(float(got) - float((ids[:, 0] == relevant).mean())) < 1e-9:
-        return _report(False, "that is R@1 (the first column only); look at the first 5 columns")
-    return _report(False, "for each caption, ask whether its photo id appears in ids[i, :5]; average that")
+def explained_neighbours(answer: Any, image_vectors: Any, class_probs: Any, classes: Any, photo: int,
+                         k: int = 3) -> Verdict:
+    """Exercise 06.2: the k nearest other photos, each with the class that both photos' probabilities share most.
 
-
-def nearest_other_photo(answer: Any, image_vectors: Any, photo: int) -> Verdict:
-    """Exercise 06.3: the index of the most similar photo to `photo`, other than the photo itself."""
-    vectors = np.asarray(image_vectors, dtype=np.float64)
+    `answer` maps each neighbour's photo index to a class name (the part of `classes[c]` before the
+    first comma, or the whole entry). The check recomputes the neighbours from the image vectors and,
+    for each, the class c with the largest product class_probs[photo, c] * class_probs[neighbour, c].
+    """
+    vectors, probs = np.asarray(image_vectors, dtype=np.float64), np.asarray(class_probs, dtype=np.float64)
+    names = [c.split(",")[0].strip() for c in classes]
     scores = vectors @ vectors[photo]
     scores[photo] = -np.inf
-    want = int(np.argmax(scores))
-    if isinstance(answer, bool) or not isinstance(answer, (int, np.integer)):
-        return _report(False, f"answer with a photo index (an int), got {answer!r}")
-    if int(answer) == want:
-        return _report(True, f"photo {want} is the nearest other photo (cosine {scores[want]:.3f}).")
-    if int(answer) == photo:
-        return _report(False, "that is the query photo itself (cosine 1): skip the first hit")
-    return _report(False, "search the image index with the photo's own vector and take the best hit "
-                          "that is not the photo itself")
+    want = [int(i) for i in np.argsort(-scores, kind="stable")[:k]]
+    if not isinstance(answer, dict) or not all(_int_answer(key) is not None for key in answer):
+        return _report(False, f"answer with a dict {{photo index: class name}} for the {k} nearest other photos, "
+                              f"got {type(answer).__name__}")
+    given = {int(key): value for key, value in answer.items()}
+    if photo in given:
+        return _report(False, f"photo {photo} is the query itself (cosine 1): leave it out")
+    if set(given) != set(want):
+        extra = sorted(set(given) - set(want))
+        detail = (f"; photo {extra[0]} has cosine {scores[extra[0]]:.3f}, and {k} others score higher"
+                  if extra and 0 <= extra[0] < len(scores) else "")
+        return _report(False, f"the {k} nearest other photos are not {sorted(given)}{detail}: search the image "
+                              "index with the photo's own vector")
+    for neighbour in want:
+        name = given[neighbour]
+        name = name.split(",")[0].strip() if isinstance(name, str) else name
+        if not isinstance(name, str) or name not in names:
+            return _report(False, f"{given[neighbour]!r} (for photo {neighbour}) is not an ImageNet class name "
+                                  "from enc.classes")
+        shared = probs[photo] * probs[neighbour]
+        best = int(np.argmax(shared))
+        mine = shared[names.index(name)]
+        if names[best] != name:
+            return _report(False, f"for photo {neighbour}, {name!r} gives p(photo {photo}) x p(photo {neighbour}) = "
+                                  f"{mine:.2e}, but another class gives {shared[best]:.2e}: multiply the two "
+                                  "photos' probabilities class by class and take the largest")
+    return _report(True, f"photos {want} are the nearest; each named class is the one both photos' probabilities "
+                         "share most")

@@ -88,12 +88,13 @@ def recall_latency_curve(latency_ms: Sequence[float], recall: Sequence[float], l
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.plot(latency_ms, recall, marker="o", label="IVF, one point per nprobe")
     for x, y, label in zip(latency_ms, recall, labels):
-        ax.annotate(str(label), (x, y), textcoords="offset points", xytext=(4, -11), fontsize=8)
+        ax.annotate(str(label), (x, y), textcoords="offset points", xytext=(4, 5), fontsize=8)
     if baseline_ms is not None:
         ax.plot([baseline_ms], [1.0], marker="s", color="black", ls="none", label=baseline_label)
     if target is not None:
         ax.axhline(target, color="tab:red", ls=":", label=f"target recall {target}")
     ax.set_xscale("log")
+    ax.xaxis.set_minor_formatter(plt.NullFormatter())  # minor labels overlap when the range is under a decade
     ax.set_xlabel("time per query (ms, log scale)")
     ax.set_ylabel("recall@10 against exact search")
     ax.set_title(title)
@@ -121,5 +122,44 @@ def image_grid(images: Sequence, titles: Sequence[str], ncols: int = 5, thumb: i
         ax.set_title(text, fontsize=7)
     if title:
         fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def ivf_cells(points, centroids, query, neighbour: int, probed: dict[int, Sequence[int]], title: str = ""):
+    """IVF on a 2-D set: the k-means cells, one query, and the cells probed at each nprobe; notebook 04.
+
+    `probed` maps an nprobe to the list ids searched at that setting (nearest centroid first); one panel
+    per entry shades those cells, and circles the query's true nearest neighbour `neighbour` (a row of
+    `points`) in green where a probed cell holds it, in red where it is missed.
+    """
+    points, centroids, query = (np.asarray(a, dtype=np.float64) for a in (points, centroids, query))
+    if points.ndim != 2 or points.shape[1] != 2 or centroids.ndim != 2 or centroids.shape[1] != 2 or query.shape != (2,):
+        raise ValueError(f"points (n, 2), centroids (nlist, 2) and query (2,) expected, got {points.shape}, "
+                         f"{centroids.shape} and {query.shape}")
+    if not probed:
+        raise ValueError("probed must map at least one nprobe to the lists it searches")
+    low, high = points.min(axis=0) - 0.5, points.max(axis=0) + 0.5
+    xs, ys = np.meshgrid(np.linspace(low[0], high[0], 300), np.linspace(low[1], high[1], 300))
+    grid = np.c_[xs.ravel(), ys.ravel()]
+    cell = ((grid[:, None, :] - centroids[None]) ** 2).sum(-1).argmin(1).reshape(xs.shape)
+    owner = int(((points[neighbour] - centroids) ** 2).sum(-1).argmin())
+    fig, axes = plt.subplots(1, len(probed), figsize=(4.2 * len(probed), 4), squeeze=False)
+    for ax, (nprobe, lists) in zip(axes[0], probed.items()):
+        shade = np.isin(cell, list(lists)).astype(float)
+        ax.contourf(xs, ys, shade, levels=[-0.5, 0.5, 1.5], colors=["white", "#cfe3f7"])
+        ax.contour(xs, ys, cell, levels=np.arange(len(centroids)) + 0.5, colors="grey", linewidths=0.6)
+        ax.scatter(points[:, 0], points[:, 1], s=5, color="grey", label="corpus vector")
+        ax.scatter(centroids[:, 0], centroids[:, 1], marker="x", s=40, color="black", label="centroid")
+        ax.scatter(*query, marker="*", s=180, color="tab:orange", edgecolor="black", zorder=3, label="query")
+        hit = owner in list(lists)
+        ax.scatter(*points[neighbour], s=160, facecolor="none", edgecolor="tab:green" if hit else "tab:red",
+                   linewidth=2, zorder=3, label="true nearest neighbour")
+        ax.set_title(f"nprobe={nprobe}: shaded cells searched; neighbour {'found' if hit else 'MISSED'}", fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    axes[0][0].legend(loc="lower left", fontsize=7)
+    if title:
+        fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig

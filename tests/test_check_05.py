@@ -13,17 +13,6 @@ def stsb_like():
     return cos, human
 
 
-@pytest.fixture
-def retrieval_like():
-    rng = np.random.default_rng(1)
-    n = 600
-    top1 = rng.uniform(0.3, 0.8, n)
-    margin = rng.exponential(0.05, n)
-    correct = rng.uniform(0, 1, n) < np.clip(0.3 + 8 * margin + 0.2 * (top1 - 0.55), 0, 1)
-    top2 = np.stack([top1, top1 - margin], axis=1)
-    return top2, correct, np.arange(n) % 2 == 0
-
-
 def test_raw_cosine_brier(stsb_like, capsys):
     cos, human = stsb_like
     right = np.mean((np.clip(cos, 0, 1) - (human >= 4)) ** 2)
@@ -37,34 +26,48 @@ def test_raw_cosine_brier(stsb_like, capsys):
     assert capsys.readouterr().out.startswith("Not yet: ")
 
 
-def test_stsb_probability(stsb_like, capsys):
+def test_stsb_cut(stsb_like, capsys):
     cos, human = stsb_like
-    right = scores.Calibrator("logistic").fit(cos, human >= 3).predict([0.63])[0]
-    assert check.stsb_probability(right, cos, human)
-    assert capsys.readouterr().out.startswith("Correct: ")
-    at_4 = scores.Calibrator("logistic").fit(cos, human >= 4).predict([0.63])[0]
-    assert not check.stsb_probability(at_4, cos, human)
+    test_cos, test_human = cos[::-1].copy(), human[::-1].copy()
+    at_3 = scores.Calibrator("logistic").fit(cos, human >= 3)
+    grid = np.linspace(-1, 1, 400_001)  # the right cut by searching a grid, not by inverting the fit
+    right = float(grid[np.argmax(at_3.predict(grid) >= 0.8)])
+    assert check.stsb_cut(right, cos, human, test_cos, test_human)
+    out = capsys.readouterr().out
+    assert out.startswith("Correct: ") and "rated 3 or more" in out
+    at_4 = scores.Calibrator("logistic").fit(cos, human >= 4)
+    cut_4 = float(grid[np.argmax(at_4.predict(grid) >= 0.8)])
+    assert not check.stsb_cut(cut_4, cos, human, test_cos, test_human)
     assert "P(score >= 4)" in capsys.readouterr().out
-    assert not check.stsb_probability(0.63, cos, human)
-    assert "raw cosine" in capsys.readouterr().out
-    expected_score = scores.Calibrator("isotonic").fit(cos, human).predict([0.63])[0]
-    assert not check.stsb_probability(expected_score, cos, human)
-    assert "not a probability" in capsys.readouterr().out
-    assert not check.stsb_probability(0.01, cos, human)
-    assert capsys.readouterr().out.startswith("Not yet: ")
+    assert not check.stsb_cut(right - 0.05, cos, human, test_cos, test_human)
+    assert "raise the cut" in capsys.readouterr().out
+    assert not check.stsb_cut(right + 0.05, cos, human, test_cos, test_human)
+    assert "find the smallest" in capsys.readouterr().out
+    assert not check.stsb_cut(0.8, cos, human, test_cos, test_human)
+    assert "the probability to reach" in capsys.readouterr().out
+    assert not check.stsb_cut([0.5, 0.6], cos, human, test_cos, test_human)
+    assert "one cosine" in capsys.readouterr().out
 
 
-def test_margin_threshold(retrieval_like, capsys):
-    top2, correct, is_cal = retrieval_like
-    margin = top2[:, 0] - top2[:, 1]
-    chosen = scores.choose_threshold(margin[is_cal], correct[is_cal], 0.8)
-    right = scores.evaluate_threshold(margin[~is_cal], correct[~is_cal], chosen.threshold)
-    assert check.margin_threshold(right, top2, correct, is_cal)
+def test_orphan_margin_auc(capsys):
+    rng = np.random.default_rng(2)
+    orphan = rng.uniform(size=500) < 0.1
+    top1 = rng.uniform(0.3, 0.8, 500) - 0.05 * orphan
+    gap = rng.exponential(0.03, 500) * np.where(orphan, 0.5, 1.0)
+    s10 = np.stack([top1, top1 - gap, top1 - gap - 0.01], axis=1)
+    # the right answer by counting pairs (the AUC's definition), not by sklearn
+    m_in, m_out = gap[~orphan], gap[orphan]
+    right = ((m_in[:, None] > m_out[None]).sum() + 0.5 * (m_in[:, None] == m_out[None]).sum()) / (len(m_in) * len(m_out))
+    assert check.orphan_margin_auc(right, s10, orphan)
     assert capsys.readouterr().out.startswith("Correct: ")
-    assert not check.margin_threshold(chosen, top2, correct, is_cal)
-    assert "held-out" in capsys.readouterr().out
-    on_top = scores.choose_threshold(top2[is_cal, 0], correct[is_cal], 0.8)
-    assert not check.margin_threshold(on_top, top2, correct, is_cal)
-    assert "margin" in capsys.readouterr().out
-    assert not check.margin_threshold(chosen.threshold, top2, correct, is_cal)
-    assert "ThresholdResult" in capsys.readouterr().out
+    assert not check.orphan_margin_auc(1 - right, s10, orphan)
+    assert "~orphan" in capsys.readouterr().out
+    raw = ((top1[~orphan][:, None] > top1[orphan][None]).mean())
+    assert not check.orphan_margin_auc(raw, s10, orphan)
+    assert "raw top score" in capsys.readouterr().out
+    assert not check.orphan_margin_auc(0.5, s10, orphan)
+    assert "roc_auc_score(~orphan, margin)" in capsys.readouterr().out
+    assert not check.orphan_margin_auc("high", s10, orphan)
+    assert "one number" in capsys.readouterr().out
+    assert not check.orphan_margin_auc(right, s10[:, :1], orphan)
+    assert "k >= 2" in capsys.readouterr().out

@@ -21,25 +21,39 @@ def test_zero_shot_label(capsys):
     assert capsys.readouterr().out.startswith("Not yet: ")
 
 
-def test_caption_recall_at_5(capsys):
-    ids = np.array([[0, 1, 2, 3, 4, 5], [1, 0, 2, 3, 4, 5], [9, 8, 7, 6, 5, 2]])
-    relevant = np.array([0, 0, 2])  # first row: hit at 1; second: at 2; third: at 6 (not in the top 5)
-    assert check.caption_recall_at_5(2 / 3, ids, relevant)
-    assert capsys.readouterr().out.startswith("Correct: ")
-    assert not check.caption_recall_at_5(1 / 3, ids, relevant)
-    assert "R@1" in capsys.readouterr().out
-    assert not check.caption_recall_at_5(1.0, ids, relevant)
-    assert capsys.readouterr().out.startswith("Not yet: ")
-    assert not check.caption_recall_at_5(2 / 3, ids[:, :3], relevant)
-    assert "k=5" in capsys.readouterr().out
+def _photos():
+    """Five photo vectors and class probabilities over four classes; photo 0 is the query."""
+    vectors = np.array([[1.0, 0.0, 0.0], [0.9, 0.43589, 0.0], [0.8, 0.0, 0.6], [0.6, 0.8, 0.0], [0.0, 0.0, 1.0]])
+    probs = np.array([[0.5, 0.3, 0.15, 0.05],
+                      [0.6, 0.1, 0.1, 0.2],
+                      [0.1, 0.2, 0.6, 0.1],
+                      [0.05, 0.5, 0.05, 0.4],
+                      [0.0, 0.0, 0.0, 1.0]])
+    classes = ["tabby, tabby cat", "desk", "washbasin, handbasin", "pizza, pizza pie"]
+    return vectors, probs, classes
 
 
-def test_nearest_other_photo(capsys):
-    vectors = np.array([[1.0, 0.0], [0.8, 0.6], [0.0, 1.0]])
-    assert check.nearest_other_photo(1, vectors, 0)
+def test_explained_neighbours_accepts_the_most_shared_class(capsys):
+    vectors, probs, classes = _photos()
+    scores = vectors @ vectors[0]  # the neighbours by brute force: 1, 2, 3 (photo 4 is orthogonal)
+    scores[0] = -np.inf
+    assert sorted(np.argsort(-scores)[:3].tolist()) == [1, 2, 3]
+    # products with photo 0 (0.5, 0.3, 0.15, 0.05), by a loop rather than numpy: 1 -> tabby, 2 -> washbasin, 3 -> desk
+    names = [c.split(",")[0] for c in classes]
+    right = {j: names[max(range(4), key=lambda c: probs[0][c] * probs[j][c])] for j in (1, 2, 3)}
+    assert right == {1: "tabby", 2: "washbasin", 3: "desk"}
+    assert check.explained_neighbours({1: "tabby, tabby cat", 2: "washbasin", 3: "desk"}, vectors, probs, classes, 0)
     assert capsys.readouterr().out.startswith("Correct: ")
-    assert not check.nearest_other_photo(0, vectors, 0)
-    assert "itself" in capsys.readouterr().out
-    assert not check.nearest_other_photo(2, vectors, 0)
-    assert not check.nearest_other_photo(True, vectors, 0)
-    assert capsys.readouterr().out.count("Not yet: ") == 2
+
+
+def test_explained_neighbours_says_why_an_answer_is_wrong(capsys):
+    vectors, probs, classes = _photos()
+    wrong = [({1: "tabby", 2: "washbasin", 4: "pizza"}, "are not [1, 2, 4]"),
+             ({0: "tabby", 1: "tabby", 2: "washbasin"}, "the query itself"),
+             ({1: "tabby", 2: "cat food", 3: "desk"}, "not an ImageNet class name"),
+             ({1: "tabby", 2: "desk", 3: "desk"}, "another class gives"),
+             ([1, 2, 3], "a dict")]
+    for answer, match in wrong:
+        assert not check.explained_neighbours(answer, vectors, probs, classes, 0)
+        out = capsys.readouterr().out
+        assert out.startswith("Not yet: ") and match in out, (answer, out)
