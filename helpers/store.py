@@ -33,7 +33,7 @@ import faiss
 import numpy as np
 
 from helpers.files import atomic_write_bytes
-from helpers.index import KINDS, METRICS, VectorIndex, _as_vector_index
+from helpers.index import KINDS, MAX_SQUARED_NORM, METRICS, VectorIndex, _as_vector_index
 
 FORMAT, OLD_FORMATS = "helpers.index/2", ("helpers.index/1",)
 INDEX_FILE, META_FILE = "index.faiss", "index.json"
@@ -259,8 +259,10 @@ def _check_pair(manifest: dict, faiss_index: faiss.Index, path: Path) -> None:
     if vectors is not None and len(vectors):
         if not np.isfinite(vectors).all():
             refuse(f"the faiss file stores NaN or inf in {int((~np.isfinite(vectors).all(1)).sum())} vectors")
+        norms = np.linalg.norm(vectors.astype(np.float64), axis=1)
+        if metric != "cosine" and norms.max() ** 2 > MAX_SQUARED_NORM:
+            refuse(f"the faiss file stores vectors with norms up to {norms.max():.3g}, whose scores overflow float32")
         if metric == "cosine":
-            norms = np.linalg.norm(vectors.astype(np.float64), axis=1)
             worst = float(np.abs(norms - 1).max())
             if worst > UNIT_NORM_TOL:
                 refuse(f"says metric='cosine' but the stored vectors are not unit length (a norm is off by "
