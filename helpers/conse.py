@@ -121,6 +121,8 @@ def check_text_list(texts: Sequence[str]) -> list[str]:
 
 def preprocess(images: Sequence[Image.Image], size: int = IMAGE_SIZE) -> torch.Tensor:
     """EfficientNet-Lite's eval preprocessing: centre crop, bicubic resize, (x - 127) / 128; (n, 3, s, s)."""
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
+        raise ValueError(f"size must be a positive int (pixels), such as {IMAGE_SIZE}, got {size!r}")
     batch = np.empty((len(images), size, size, 3), dtype=np.float32)
     for i, image in enumerate(check_images(images)):
         w, h = image.size
@@ -163,6 +165,8 @@ def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
             or not np.isfinite(temperature) or temperature <= 0:
         raise ValueError(f"temperature must be a finite number > 0 (1 = the model's own softmax), got {temperature!r}")
     z = np.asarray(logits, dtype=np.float64) / temperature
+    if z.ndim != 2 or not np.isfinite(z).all():
+        raise ValueError(f"logits must be a finite (n, classes) array, got shape {z.shape}: one row per image")
     z = np.exp(z - z.max(axis=1, keepdims=True))
     return z / z.sum(axis=1, keepdims=True)
 
@@ -181,7 +185,11 @@ def conse_vectors(probs: np.ndarray, class_embeddings: np.ndarray, top_k: int = 
     keep = np.argsort(-probs, axis=1, kind="stable")[:, :top_k]
     weights = np.zeros_like(probs)
     np.put_along_axis(weights, keep, np.take_along_axis(probs, keep, axis=1), axis=1)
-    mixed = (weights / weights.sum(axis=1, keepdims=True)) @ class_embeddings
+    total = weights.sum(axis=1, keepdims=True)
+    if (total <= 0).any():
+        raise ValueError(f"rows {np.flatnonzero(total[:, 0] <= 0)[:5].tolist()} of probs put no weight on their "
+                         f"top {top_k} classes: pass probabilities (softmax of the logits), not zeros")
+    mixed = (weights / total) @ class_embeddings
     return (mixed / np.linalg.norm(mixed, axis=1, keepdims=True)).astype(np.float32)
 
 

@@ -175,3 +175,16 @@ def test_a_cache_hit_warns_about_unknown_tokens_as_encoding_does(encoder, tmp_pa
     for _ in range(2):
         with pytest.warns(UnknownTokensWarning, match="1 of 2 texts"):
             cache.cached_encode(encoder, ["a dog", "🐶"])
+
+
+@pytest.mark.parametrize("call,error,match", [
+    (lambda p: atomic_write_bytes(p / "a", "text"), TypeError, "data must be bytes.*encode"),
+    (lambda p: atomic_write_bytes(p, b"x"), IsADirectoryError, "is a folder; pass the path of the file"),
+    (lambda p: atomic_write_bytes(None, b"x"), TypeError, "path must be a file path"),
+    (lambda p: atomic_write_json(p / "b.json", {1, 2}), TypeError, "cannot save this object as JSON to .*b.json"),
+    (lambda p: atomic_write_json(p / "b.json", [float("nan")]), ValueError, "finite float"),
+])
+def test_atomic_writes_refuse_bad_input_and_leave_nothing(tmp_path, call, error, match):
+    with pytest.raises(error, match=match):
+        call(tmp_path)
+    assert list(tmp_path.iterdir()) == []
