@@ -74,6 +74,7 @@ def cache_key(encoder: TextEncoder, texts: Sequence[str], batch_size: int, norma
     Every text is hashed as its byte length then its UTF-8 bytes, so the encoding of a list is
     unambiguous: ["a\\0b"] and ["a", "b"] (or any split of the same characters) differ.
     """
+    texts = check_texts(texts)
     settings = [KEY_VERSION, encoder.model_id, pooling_identity(encoder.pooling), encoder.max_length,
                 batch_size, normalize, "by length" if sort_by_length else "input order", len(texts)]
     h = hashlib.sha256(json.dumps(settings).encode())

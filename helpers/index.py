@@ -37,6 +37,20 @@ class VectorIndex:
     kind: str
     model_id: str | None = None
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.faiss_index, faiss.Index):
+            raise TypeError(f"faiss_index must be a faiss index, got {type(self.faiss_index).__name__}: "
+                            "build one with build_index(X)")
+        if self.metric not in METRICS:
+            raise ValueError(f"metric must be one of {METRICS}, got {self.metric!r}")
+        if (self.metric == "l2") != (self.faiss_index.metric_type == faiss.METRIC_L2):
+            raise ValueError(f"metric={self.metric!r} does not match the faiss index, which measures "
+                             f"{'l2' if self.faiss_index.metric_type == faiss.METRIC_L2 else 'inner products'}")
+        if not isinstance(self.kind, str) or not self.kind:
+            raise TypeError(f"kind must be a str such as 'flat' or 'ivf', got {self.kind!r}")
+        if self.model_id is not None and not isinstance(self.model_id, str):
+            raise TypeError(f"model_id must be a str or None, got {self.model_id!r}")
+
     @property
     def dim(self) -> int:
         return int(self.faiss_index.d)
@@ -143,10 +157,11 @@ def as_vectors(x: Any, name: str = "X", dim: int | None = None, metric: str = "i
                              "cosine is undefined for a zero vector")
         _unit_rows(arr, name)
     elif len(arr):
-        sq = np.einsum("ij,ij->i", arr.astype(np.float64), arr.astype(np.float64))
-        big = sq > MAX_SQUARED_NORM
+        with np.errstate(over="ignore"):  # a float32 square beyond range is inf: too big as well
+            sq = np.einsum("ij,ij->i", arr, arr)
+        big = ~(sq <= MAX_SQUARED_NORM)
         if big.any():
-            raise ValueError(f"{name} rows {np.flatnonzero(big)[:5].tolist()} have norms up to {np.sqrt(sq.max()):.3g}: "
+            raise ValueError(f"{name} rows {np.flatnonzero(big)[:5].tolist()} have norms above {MAX_SQUARED_NORM ** 0.5:.3g}: "
                              f"their {'squared distances' if metric == 'l2' else 'inner products'} would overflow "
                              f"float32 (inf scores). Scale the vectors down (divide by a constant) or use "
                              "metric='cosine'")

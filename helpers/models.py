@@ -77,6 +77,8 @@ def resolve_model(model_id: str | os.PathLike, *, allow_download: bool | None = 
     if not isinstance(model_id, (str, os.PathLike)) or not str(model_id).strip():
         raise TypeError(f"model_id must be a hub id like {DEFAULT_TEXT_MODEL!r} or a folder path, "
                         f"got {model_id!r}")
+    if allow_download is not None and not isinstance(allow_download, bool):
+        raise TypeError(f"allow_download must be True, False or None (follow HF_HUB_OFFLINE), got {allow_download!r}")
     path = Path(model_id).expanduser()
     if path.is_file():
         raise ModelNotFoundError(f"{path} is a file, not a model folder: pass the folder that holds config.json "

@@ -188,3 +188,8 @@ def test_atomic_writes_refuse_bad_input_and_leave_nothing(tmp_path, call, error,
     with pytest.raises(error, match=match):
         call(tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_cache_key_refuses_a_single_string(encoder):
+    with pytest.raises(TypeError, match="wrap a single sentence"):
+        cache.cache_key(encoder, "a text", 32, True)

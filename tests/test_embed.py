@@ -151,3 +151,9 @@ def test_bad_pooling_names_the_choices(encoder):
     for pooling in ([1], "avg", 3):
         with pytest.raises(ValueError, match=r"pooling must be one of \['cls', 'max', 'mean'\]"):
             TextEncoder(encoder.model_id, pooling=pooling)
+
+
+@pytest.mark.parametrize("flag", ["normalize", "sort_by_length", "show_progress"])
+def test_flags_must_be_booleans(encoder, flag):
+    with pytest.raises(TypeError, match=f"{flag} must be True or False"):
+        encoder.encode(["a dog"], **{flag: "no"})

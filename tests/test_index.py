@@ -327,3 +327,13 @@ def test_missing_nlist_gives_the_course_rule_with_both_numbers(data):
     assert "4·sqrt(n) to 16·sqrt(n) lists (faiss wiki, 'Guidelines to choose an index')" in message
     assert "here 80 to 320 for n = 400 vectors" in message                  # 4 and 16 x sqrt(400) = 20
     assert "at most n/39 = 10 so that k-means gets 39 training points per list" in message
+
+
+def test_vector_index_refuses_a_metric_that_contradicts_its_faiss_index(data):
+    flat_ip = build_index(data[0], metric="ip").faiss_index
+    with pytest.raises(ValueError, match="metric='l2' does not match the faiss index"):
+        VectorIndex(flat_ip, "l2", "flat")
+    with pytest.raises(ValueError, match="metric must be one of"):
+        VectorIndex(flat_ip, "cos", "flat")
+    with pytest.raises(TypeError, match="faiss_index must be a faiss index"):
+        VectorIndex(data[0], "ip", "flat")

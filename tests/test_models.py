@@ -98,3 +98,8 @@ def test_a_damaged_sentence_config_names_the_file(tmp_path, name, content, match
 def test_read_sentence_config_refuses_a_missing_folder(tmp_path):
     with pytest.raises(NotADirectoryError, match="is not a folder"):
         read_sentence_config(tmp_path / "nope")
+
+
+def test_allow_download_must_be_a_bool_or_none():
+    with pytest.raises(TypeError, match="allow_download must be True, False or None"):
+        resolve_model(DEFAULT_TEXT_MODEL, allow_download="no")
