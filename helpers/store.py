@@ -256,17 +256,23 @@ def _check_pair(manifest: dict, faiss_index: faiss.Index, path: Path) -> None:
     if not isinstance(manifest.get("model_id"), (str, type(None))):
         refuse(f"model_id must be a string or null, got {manifest.get('model_id')!r}")
     vectors = stored_vectors(faiss_index)
-    if vectors is not None and len(vectors):
-        if not np.isfinite(vectors).all():
-            refuse(f"the faiss file stores NaN or inf in {int((~np.isfinite(vectors).all(1)).sum())} vectors")
-        norms = np.linalg.norm(vectors.astype(np.float64), axis=1)
-        if metric != "cosine" and norms.max() ** 2 > MAX_SQUARED_NORM:
-            refuse(f"the faiss file stores vectors with norms up to {norms.max():.3g}, whose scores overflow float32")
-        if metric == "cosine":
-            worst = float(np.abs(norms - 1).max())
-            if worst > UNIT_NORM_TOL:
-                refuse(f"says metric='cosine' but the stored vectors are not unit length (a norm is off by "
-                       f"{worst:.3g}); scores would not be cosines")
+    if vectors is None or not len(vectors):
+        return
+    squares = np.concatenate([_squared_norms(vectors[i:i + 65536]) for i in range(0, len(vectors), 65536)])
+    if not np.isfinite(squares).all():
+        refuse(f"the faiss file stores NaN or inf in {int((~np.isfinite(squares)).sum())} vectors")
+    if metric != "cosine" and squares.max() > MAX_SQUARED_NORM:
+        refuse(f"the faiss file stores vectors with norms up to {np.sqrt(squares.max()):.3g}, whose scores overflow float32")
+    worst = float(np.abs(np.sqrt(squares) - 1).max())
+    if metric == "cosine" and worst > UNIT_NORM_TOL:
+        refuse(f"says metric='cosine' but the stored vectors are not unit length (a norm is off by {worst:.3g}); "
+               "scores would not be cosines")
+
+
+def _squared_norms(block: np.ndarray) -> np.ndarray:
+    """Squared norms in float64, one block at a time (no float64 copy of a whole corpus); NaN/inf kept."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.einsum("ij,ij->i", block.astype(np.float64), block.astype(np.float64))
 
 
 def load_index(path: str | os.PathLike, model_id: str | None = None, metric: str | None = None,
