@@ -179,7 +179,8 @@ def conse_vectors(probs: np.ndarray, class_embeddings: np.ndarray, top_k: int = 
         raise ValueError(f"probs must be (n, C) and class_embeddings (C, d) with the same C; got "
                          f"{probs.shape} and {class_embeddings.shape}")
     if not (np.isfinite(probs).all() and (probs >= 0).all()) or not np.isfinite(class_embeddings).all():
-        raise ValueError("probs must be finite and >= 0 and class_embeddings finite; recompute them (softmax of logits)")
+        raise ValueError("probs must be finite and >= 0 and class_embeddings finite; recompute them "
+                         "(probs = softmax of the logits)")
     if isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)) or not 1 <= top_k <= probs.shape[1]:
         raise ValueError(f"top_k must be an int from 1 to {probs.shape[1]}, got {top_k!r}")
     keep = np.argsort(-probs, axis=1, kind="stable")[:, :top_k]
@@ -215,7 +216,8 @@ class ConSEEncoder:
 
         if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= 1000:
             raise ValueError(f"top_k must be an int from 1 to 1000 (ImageNet classes mixed), got {top_k!r}")
-        if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not 0 < temperature < float("inf"):
+        if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) \
+                or not 0 < temperature < float("inf"):
             raise ValueError(f"temperature must be a number > 0 (1 = the model's own softmax), got {temperature!r}")
         self.classes = load_imagenet_classes()
         texts = class_texts(self.classes, prompt, names)

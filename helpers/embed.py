@@ -160,7 +160,8 @@ class TextEncoder:
         if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive int such as 32, got {batch_size!r}")
         batch_size = int(batch_size)
-        for name, flag in (("normalize", normalize), ("show_progress", show_progress), ("sort_by_length", sort_by_length)):
+        flags = {"normalize": normalize, "show_progress": show_progress, "sort_by_length": sort_by_length}
+        for name, flag in flags.items():
             if not isinstance(flag, (bool, np.bool_)):
                 raise TypeError(f"{name} must be True or False, got {flag!r}")
         out = np.empty((len(texts), self.dim), dtype=np.float32)

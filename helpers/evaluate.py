@@ -73,7 +73,8 @@ def _check(run: Run, qrels: Qrels, k: Any) -> int:
         if docs is None or isinstance(docs, (str, bytes, Mapping)) or not isinstance(docs, (Sequence, np.ndarray)):
             raise TypeError(f"run[{q!r}] must be a ranked list of doc ids, got {type(docs).__name__} "
                             f"({docs!r:.60}); a query without results takes an empty list []"
-                            + ("; a generator can be read only once: list(...) it first" if hasattr(docs, "__next__") else ""))
+                            + ("; a generator can be read only once: list(...) it first"
+                               if hasattr(docs, "__next__") else ""))
         try:
             distinct = len(set(docs)) == len(docs)
         except TypeError:
@@ -149,7 +150,7 @@ def _id_matrix(ids: Any, name: str) -> np.ndarray:
 def run_from_ids(ids: Any, query_ids: Sequence[Any], doc_ids: Sequence[Any]) -> dict:
     """Turn a search's (nq, k) row-id matrix into a run {query_id: [doc_id, ...]}, dropping -1 slots."""
     for name, value in (("query_ids", query_ids), ("doc_ids", doc_ids)):
-        if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__len__") or not hasattr(value, "__getitem__"):
+        if isinstance(value, (str, bytes, Mapping)) or not (hasattr(value, "__len__") and hasattr(value, "__getitem__")):
             raise TypeError(f"{name} must be a list (one id per row), got {type(value).__name__}: "
                             f"e.g. questions.id.tolist()")
     ids = _id_matrix(ids, "ids")

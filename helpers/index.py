@@ -161,7 +161,8 @@ def as_vectors(x: Any, name: str = "X", dim: int | None = None, metric: str = "i
             sq = np.einsum("ij,ij->i", arr, arr)
         big = ~(sq <= MAX_SQUARED_NORM)
         if big.any():
-            raise ValueError(f"{name} rows {np.flatnonzero(big)[:5].tolist()} have norms above {MAX_SQUARED_NORM ** 0.5:.3g}: "
+            raise ValueError(f"{name} rows {np.flatnonzero(big)[:5].tolist()} have norms above "
+                             f"{MAX_SQUARED_NORM ** 0.5:.3g}: "
                              f"their {'squared distances' if metric == 'l2' else 'inner products'} would overflow "
                              f"float32 (inf scores). Scale the vectors down (divide by a constant) or use "
                              "metric='cosine'")
@@ -175,7 +176,8 @@ def _ivf(X: np.ndarray, metric: str, nlist: Any, nprobe: Any, seed: int) -> fais
         raise ValueError(f"kind='ivf' needs nlist. The course's rule: 4·sqrt(n) to 16·sqrt(n) lists (faiss wiki, "
                          f"'Guidelines to choose an index'), here {low:,} to {high:,} for n = {n:,} vectors, and "
                          f"at most n/{MIN_POINTS_PER_LIST} = {n // MIN_POINTS_PER_LIST:,} so that k-means gets "
-                         f"{MIN_POINTS_PER_LIST} training points per list; e.g. nlist={max(1, min(low, n // MIN_POINTS_PER_LIST))}")
+                         f"{MIN_POINTS_PER_LIST} training points per list; "
+                         f"e.g. nlist={max(1, min(low, n // MIN_POINTS_PER_LIST))}")
     nlist, seed = _check_int(nlist, "nlist"), _check_int(seed, "seed", low=0)
     if nlist > n:
         raise ValueError(f"nlist={nlist} is more than the {n:,} vectors to train on: each list needs "

@@ -262,7 +262,8 @@ def _check_pair(manifest: dict, faiss_index: faiss.Index, path: Path) -> None:
     if not np.isfinite(squares).all():
         refuse(f"the faiss file stores NaN or inf in {int((~np.isfinite(squares)).sum())} vectors")
     if metric != "cosine" and squares.max() > MAX_SQUARED_NORM:
-        refuse(f"the faiss file stores vectors with norms up to {np.sqrt(squares.max()):.3g}, whose scores overflow float32")
+        refuse(f"the faiss file stores vectors with norms up to {np.sqrt(squares.max()):.3g}, whose scores "
+               "overflow float32")
     worst = float(np.abs(np.sqrt(squares) - 1).max())
     if metric == "cosine" and worst > UNIT_NORM_TOL:
         refuse(f"says metric='cosine' but the stored vectors are not unit length (a norm is off by {worst:.3g}); "
