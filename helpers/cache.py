@@ -14,6 +14,8 @@ The cache never loses work and never returns wrong vectors:
   defined inside another function, a functools.partial or any other callable object) is refused:
   two different lambdas would otherwise look alike. Define it with `def` at the top level of a
   module or notebook, or call `encoder.encode` directly, which does not cache.
+- files written under the previous key scheme (helpers.cache/1) are still read where their key was
+  unambiguous (see legacy_key), so a course checkout's warm cache stays warm.
 """
 from __future__ import annotations
 
@@ -84,6 +86,26 @@ def cache_key(encoder: TextEncoder, texts: Sequence[str], batch_size: int, norma
     return h.hexdigest()[:32]
 
 
+def legacy_key(encoder: TextEncoder, texts: list[str], batch_size: int, normalize: bool,
+               sort_by_length: bool) -> str | None:
+    """The key that helpers.cache/1 gave this call, where that key was unambiguous; else None.
+
+    /1 hashed the settings' JSON then each text followed by a NUL byte. With a pooling given by
+    name and no NUL inside any text, that byte stream splits back into one list only, so a /1
+    file holds exactly these vectors: it is reused (and copied under the /2 key), not re-encoded.
+    A callable pooling (keyed by its bare __name__ in /1) or a text holding NUL never uses it.
+    """
+    if not isinstance(encoder.pooling, str) or any("\0" in text for text in texts):
+        return None
+    settings = [encoder.model_id, encoder.pooling, encoder.max_length, batch_size, normalize]
+    if not sort_by_length:
+        settings.append("input order")
+    h = hashlib.sha256(json.dumps(settings).encode())
+    for text in texts:
+        h.update(text.encode("utf-8", "surrogatepass") + b"\0")
+    return h.hexdigest()[:24]
+
+
 def _read(path: Path, shape: tuple[int, int]) -> np.ndarray | None:
     """The cached vectors if the file is complete and has the expected shape; else None (a miss)."""
     try:
@@ -117,12 +139,24 @@ def cached_encode(encoder: TextEncoder, texts: Sequence[str], batch_size: int = 
     texts = check_texts(texts)
     batch_size, normalize, sort_by_length = int(batch_size), bool(normalize), bool(sort_by_length)
     path = cache_dir() / f"{cache_key(encoder, texts, batch_size, normalize, sort_by_length)}.npy"
-    if path.is_file() and (vectors := _read(path, (len(texts), encoder.dim))) is not None:
+    vectors = _read(path, (len(texts), encoder.dim)) if path.is_file() else None
+    old = legacy_key(encoder, texts, batch_size, normalize, sort_by_length) if vectors is None else None
+    if old is not None and (path.parent / f"{old}.npy").is_file():
+        vectors = _read(path.parent / f"{old}.npy", (len(texts), encoder.dim))
+        if vectors is not None:
+            _write(path, vectors)  # under the /2 key from now on; the /1 file stays for older checkouts
+    if vectors is not None:
         ids = encoder.tokenizer(texts, truncation=True, max_length=encoder.max_length)["input_ids"]
         encoder.warn_if_truncated(texts, ids)  # the warnings encoding gives, so outputs do not
         encoder.check_tokens(texts, ids)       # depend on whether the cache was warm
         return vectors
     vectors = encoder.encode(texts, batch_size=batch_size, normalize=normalize, sort_by_length=sort_by_length)
+    _write(path, vectors)
+    return vectors
+
+
+def _write(path: Path, vectors: np.ndarray) -> None:
+    """Write the cache file atomically; a failure is a CacheWarning, never an error."""
     buffer = io.BytesIO()
     np.save(buffer, vectors, allow_pickle=False)
     try:
@@ -130,5 +164,4 @@ def cached_encode(encoder: TextEncoder, texts: Sequence[str], batch_size: int = 
     except OSError as err:
         warnings.warn(f"could not write the embedding cache file {path} ({err}); the vectors were computed "
                       "and are returned, but the next call will encode again. Make $COURSE_CACHE_DIR (or "
-                      ".cache/embeddings) a writable folder with free space", CacheWarning, stacklevel=2)
-    return vectors
+                      ".cache/embeddings) a writable folder with free space", CacheWarning, stacklevel=3)

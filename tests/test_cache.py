@@ -109,7 +109,7 @@ def test_a_disk_full_cache_write_warns_and_leaves_no_temporary(encoder, tmp_path
 # --- keys: collision-free by construction ---------------------------------------------------------
 
 def test_keys_of_lists_that_join_to_the_same_characters_differ(encoder):
-    pairs = [(["a\0b"], ["a", "b"]), (["a", ""], ["a"]), (["ab", "c"], ["a", "bc"]), (["a\0", "b"], ["a", "\0b"])]
+    pairs = [(["a\0b"], ["a", "b"]), (["a", "b c"], ["a b", "c"]), (["ab", "c"], ["a", "bc"]), (["a\0", "b"], ["a", "\0b"])]
     for one, other in pairs:
         assert cache.cache_key(encoder, one, 32, True) != cache.cache_key(encoder, other, 32, True)
 
@@ -193,3 +193,31 @@ def test_atomic_writes_refuse_bad_input_and_leave_nothing(tmp_path, call, error,
 def test_cache_key_refuses_a_single_string(encoder):
     with pytest.raises(TypeError, match="wrap a single sentence"):
         cache.cache_key(encoder, "a text", 32, True)
+
+
+def test_a_file_under_the_previous_unambiguous_key_is_reused_not_re_encoded(encoder, tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
+    texts = ["a cat sat on the mat", "dogs bark"]
+    want = encoder.encode(texts)
+    old = cache.legacy_key(encoder, texts, 32, True, True)
+    np.save(tmp_path / f"{old}.npy", want)
+    with monkeypatch.context() as m:
+        m.setattr(encoder, "encode", lambda *a, **k: pytest.fail("re-encoded despite a valid /1 file"))
+        np.testing.assert_array_equal(cache.cached_encode(encoder, texts), want)
+    new = cache.cache_key(encoder, texts, 32, True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([f"{old}.npy", f"{new}.npy"])
+
+
+def test_the_previous_key_is_never_used_where_it_was_ambiguous(encoder):
+    assert cache.legacy_key(encoder, ["a\0b"], 32, True, True) is None  # a NUL inside a text
+    from helpers.embed import TextEncoder
+    enc = object.__new__(TextEncoder)
+    enc.__dict__.update(encoder.__dict__)
+    enc.pooling = _first_token  # a callable was keyed by its bare name
+    assert cache.legacy_key(enc, ["a"], 32, True, True) is None
+    # the /1 scheme, written out by hand for this call
+    import hashlib
+    import json
+    h = hashlib.sha256(json.dumps([encoder.model_id, "mean", 256, 32, True]).encode())
+    h.update(b"a\0")
+    assert cache.legacy_key(encoder, ["a"], 32, True, True) == h.hexdigest()[:24]
