@@ -11,6 +11,7 @@ Public surface, one module per idea (import the module you need; nothing runs at
 - helpers.cache       embeddings cached on disk between notebooks                          (02)
 - helpers.files       atomic writes                                                        (03)
 - helpers.index       build, search, save and load FAISS indexes                           (03, 04)
+- helpers.store       save_index / load_index: all-or-nothing saves, checked loads         (03)
 - helpers.evaluate    recall@k, MRR@k, nDCG@k                                              (03)
 - helpers.scores      what scores mean: conversions, normalisations, calibration          (05)
 - helpers.multimodal  text-and-image encoders behind one interface                        (06)
@@ -20,6 +21,6 @@ Public surface, one module per idea (import the module you need; nothing runs at
 - helpers.check       checks for the exercises' answers                                    (all)
 """
 
-__all__ = ["models", "pooling", "embed", "data", "repro", "similarity", "cache", "files", "index",
+__all__ = ["models", "pooling", "embed", "data", "repro", "similarity", "cache", "files", "index", "store",
            "evaluate", "lookalike", "scores", "multimodal", "conse", "plots", "check"]
 __version__ = "0.1.0"

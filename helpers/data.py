@@ -21,6 +21,9 @@ def data_dir() -> Path:
 
 def data_path(*parts: str) -> Path:
     """Path of a file under the data folder; a clear error says what is missing and why."""
+    for part in parts:
+        if not isinstance(part, (str, os.PathLike)):
+            raise TypeError(f"data_path takes folder and file names as str, got {part!r}")
     path = data_dir().joinpath(*parts)
     if not path.exists():
         raise FileNotFoundError(f"{path} is missing. The course data ship with the repository under "
@@ -37,7 +40,7 @@ def _read_jsonl(path: Path) -> pd.DataFrame:
 
 def load_stsb(split: str = "test") -> pd.DataFrame:
     """STS Benchmark pairs: columns sentence1, sentence2, score (0-5 human similarity), genre..."""
-    if split not in {"dev", "test"}:
+    if not isinstance(split, str) or split not in {"dev", "test"}:
         raise ValueError(f"split must be 'dev' (1,500 pairs) or 'test' (1,379 pairs), got {split!r}")
     return _read_jsonl(data_path("stsb", f"stsb_{split}.jsonl"))
 

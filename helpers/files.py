@@ -22,7 +22,14 @@ def _mode_for(path: Path) -> int:
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
     """Write `data` to a temporary file beside `path`, flush it to disk, then rename it over `path`."""
+    if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
+        raise TypeError(f"path must be a file path (str or pathlib.Path), got {type(path).__name__} {path!r:.60}")
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"data must be bytes, got {type(data).__name__}: encode text first, e.g. "
+                        "text.encode('utf-8'), or use atomic_write_json")
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder; pass the path of the file to write inside it")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -39,5 +46,9 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
 
 def atomic_write_json(path: str | os.PathLike, obj: Any) -> None:
     """Serialise `obj` as indented UTF-8 JSON (no NaN allowed) and write it atomically."""
-    text = json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False)
+    try:
+        text = json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as err:
+        raise type(err)(f"cannot save this object as JSON to {path} ({err}): use dicts, lists, str, int, finite "
+                        "float, bool and None (convert numpy values with .tolist() or float())") from None
     atomic_write_bytes(path, (text + "\n").encode("utf-8"))

@@ -6,13 +6,11 @@ How the index knows its metric: `build_index` returns a `VectorIndex`, a small d
 holds the faiss index together with its metric ("cosine" | "ip" | "l2"), its kind ("flat" | "ivf")
 and the id of the model that made the vectors. `search` reads the metric to normalise queries for
 cosine and to say whether scores are similarities (cosine, ip: higher is better) or squared L2
-distances (l2: lower is better); `save_index` records all three beside the faiss file.
+distances (l2: lower is better); `save_index` (helpers.store, re-exported here) records all three
+beside the faiss file.
 """
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import time
 import warnings
 from dataclasses import dataclass
@@ -22,13 +20,12 @@ from typing import Any
 import faiss
 import numpy as np
 
-from helpers.files import atomic_write_bytes
 
 METRICS = ("cosine", "ip", "l2")
 KINDS = ("flat", "ivf")
 MIN_POINTS_PER_LIST = 39  # faiss's k-means warns below this many training points per list
-FORMAT = "helpers.index/1"
-INDEX_FILE, META_FILE = "index.faiss", "index.json"
+# the largest squared norm for which no inner product or squared L2 distance overflows float32
+MAX_SQUARED_NORM = float(np.finfo(np.float32).max) / 4
 
 
 @dataclass
@@ -39,6 +36,20 @@ class VectorIndex:
     metric: str
     kind: str
     model_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.faiss_index, faiss.Index):
+            raise TypeError(f"faiss_index must be a faiss index, got {type(self.faiss_index).__name__}: "
+                            "build one with build_index(X)")
+        if self.metric not in METRICS:
+            raise ValueError(f"metric must be one of {METRICS}, got {self.metric!r}")
+        if (self.metric == "l2") != (self.faiss_index.metric_type == faiss.METRIC_L2):
+            raise ValueError(f"metric={self.metric!r} does not match the faiss index, which measures "
+                             f"{'l2' if self.faiss_index.metric_type == faiss.METRIC_L2 else 'inner products'}")
+        if not isinstance(self.kind, str) or not self.kind:
+            raise TypeError(f"kind must be a str such as 'flat' or 'ivf', got {self.kind!r}")
+        if self.model_id is not None and not isinstance(self.model_id, str):
+            raise TypeError(f"model_id must be a str or None, got {self.model_id!r}")
 
     @property
     def dim(self) -> int:
@@ -86,44 +97,88 @@ def _check_nprobe(nprobe: Any, nlist: int | None) -> int:
     return nprobe
 
 
+def _unit_rows(arr: np.ndarray, name: str) -> None:
+    """Normalise the rows of a float32 array in place; rows whose squared norm over- or underflows
+    float32 are scaled in float64 instead (faiss would turn them into zeros or NaN)."""
+    sq = np.einsum("ij,ij->i", arr, arr)
+    odd = ~np.isfinite(sq) | (sq < np.finfo(np.float32).tiny)
+    if not odd.any():
+        faiss.normalize_L2(arr)
+        return
+    wide = arr[odd].astype(np.float64)  # float32's extremes square without trouble in float64
+    norms = np.linalg.norm(wide, axis=1)
+    good = np.flatnonzero(~odd)
+    if len(good):
+        rest = np.ascontiguousarray(arr[good])
+        faiss.normalize_L2(rest)
+        arr[good] = rest
+    arr[odd] = (wide / norms[:, None]).astype(np.float32)
+
+
 def as_vectors(x: Any, name: str = "X", dim: int | None = None, metric: str = "ip",
                allow_1d: bool = False) -> np.ndarray:
     """`x` as a C-contiguous float32 (n, d) array, a copy unit-normalised for cosine; bad input refused."""
-    arr = np.asarray(x)
+    try:
+        arr = np.asarray(x)
+    except (ValueError, TypeError) as err:  # ragged lists: "inhomogeneous shape"
+        raise ValueError(f"{name} must be a rectangular (n, d) array of numbers; every row needs the same "
+                         f"length ({str(err)[:120]})") from None
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise TypeError(f"{name} is complex ({arr.dtype}); faiss indexes real vectors: pass x.real (or "
+                        "np.abs(x)) explicitly if the imaginary part carries nothing")
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
-        raise TypeError(f"{name} must be a numeric array of shape (n, d), got dtype {arr.dtype}")
+        raise TypeError(f"{name} must be a numeric array of shape (n, d), got {type(x).__name__} of dtype "
+                        f"{arr.dtype}")
     if arr.ndim == 1 and allow_1d:
         arr = arr[None, :]
     if arr.ndim != 2:
         hint = " (one vector? pass x[None, :])" if arr.ndim == 1 else ""
         raise ValueError(f"{name} must have shape (n, d), got {arr.shape}{hint}")
+    if arr.shape[1] == 0:
+        raise ValueError(f"{name} has shape {arr.shape}: vectors of dimension 0 hold nothing to compare; "
+                         "pass (n, d) with d >= 1")
     if dim is not None and arr.shape[1] != dim:
         raise ValueError(f"{name} has dimension {arr.shape[1]} but the index holds {dim}-d vectors: "
                          "encode queries with the same model as the corpus")
     if arr.dtype != np.float32:
         warnings.warn(f"{name} is {arr.dtype}; faiss works in float32, so it was cast to float32 "
                       "(pass float32 to skip this copy)", stacklevel=3)
-    # cosine normalises in place, so it works on a copy: the caller's array is never changed
-    arr = np.array(arr, dtype=np.float32, order="C") if metric == "cosine" else np.ascontiguousarray(arr, np.float32)
+    with np.errstate(over="ignore"):  # float64 beyond float32's range becomes inf, refused just below
+        # cosine normalises in place, so it works on a copy: the caller's array is never changed
+        arr = np.array(arr, dtype=np.float32, order="C") if metric == "cosine" else np.ascontiguousarray(arr, np.float32)
     bad = ~np.isfinite(arr).all(axis=1)
     if bad.any():
-        raise ValueError(f"{name} rows {np.flatnonzero(bad)[:5].tolist()} contain NaN or inf; "
-                         "re-encode or drop those rows first")
+        raise ValueError(f"{name} rows {np.flatnonzero(bad)[:5].tolist()} contain NaN or inf (or values beyond "
+                         "float32's range, about 3.4e38); re-encode or drop those rows first")
     if metric == "cosine" and len(arr):
-        zero = np.linalg.norm(arr, axis=1) == 0
+        zero = ~arr.any(axis=1)
         if zero.any():
             raise ValueError(f"{name} rows {np.flatnonzero(zero)[:5].tolist()} are all zeros; "
                              "cosine is undefined for a zero vector")
-        faiss.normalize_L2(arr)
+        _unit_rows(arr, name)
+    elif len(arr):
+        with np.errstate(over="ignore"):  # a float32 square beyond range is inf: too big as well
+            sq = np.einsum("ij,ij->i", arr, arr)
+        big = ~(sq <= MAX_SQUARED_NORM)
+        if big.any():
+            raise ValueError(f"{name} rows {np.flatnonzero(big)[:5].tolist()} have norms above "
+                             f"{MAX_SQUARED_NORM ** 0.5:.3g}: "
+                             f"their {'squared distances' if metric == 'l2' else 'inner products'} would overflow "
+                             f"float32 (inf scores). Scale the vectors down (divide by a constant) or use "
+                             "metric='cosine'")
     return arr
 
 
 def _ivf(X: np.ndarray, metric: str, nlist: Any, nprobe: Any, seed: int) -> faiss.Index:
     n, d = X.shape
     if nlist is None:
-        raise ValueError(f"kind='ivf' needs nlist; about sqrt(n) = {int(n ** 0.5)} suits {n:,} vectors "
-                         f"(at most n // {MIN_POINTS_PER_LIST} = {n // MIN_POINTS_PER_LIST})")
-    nlist = _check_int(nlist, "nlist")
+        low, high = round(4 * n ** 0.5), round(16 * n ** 0.5)
+        raise ValueError(f"kind='ivf' needs nlist. The course's rule: 4·sqrt(n) to 16·sqrt(n) lists (faiss wiki, "
+                         f"'Guidelines to choose an index'), here {low:,} to {high:,} for n = {n:,} vectors, and "
+                         f"at most n/{MIN_POINTS_PER_LIST} = {n // MIN_POINTS_PER_LIST:,} so that k-means gets "
+                         f"{MIN_POINTS_PER_LIST} training points per list; "
+                         f"e.g. nlist={max(1, min(low, n // MIN_POINTS_PER_LIST))}")
+    nlist, seed = _check_int(nlist, "nlist"), _check_int(seed, "seed", low=0)
     if nlist > n:
         raise ValueError(f"nlist={nlist} is more than the {n:,} vectors to train on: each list needs "
                          f"at least one (k-means wants {MIN_POINTS_PER_LIST}); use nlist <= {n // MIN_POINTS_PER_LIST or 1}")
@@ -149,6 +204,11 @@ def build_index(X: Any, kind: str = "flat", metric: str = "cosine", nlist: int |
         raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    if model_id is not None and not isinstance(model_id, str):
+        raise TypeError(f"model_id must be a str (the id of the model that made the vectors) or None, got {model_id!r}")
+    if kind == "flat" and nlist is not None:
+        raise ValueError(f"nlist={nlist!r} applies to kind='ivf' only; a flat index has no lists: drop nlist "
+                         "or pass kind='ivf'")
     X = as_vectors(X, "X", metric=metric)
     if len(X) == 0:
         raise ValueError("X is empty (0 vectors): there is nothing to index")
@@ -182,6 +242,9 @@ def search(index: VectorIndex, Q: Any, k: int = 10, nprobe: int | None = None) -
     params = None if nprobe is None else faiss.SearchParametersIVF(nprobe=_check_nprobe(nprobe, index.nlist))
     scores, ids = index.faiss_index.search(Q, k, params=params)
     missing = ids < 0
+    if (~np.isfinite(scores[~missing])).any() or (missing.any() and index.nlist is None):
+        raise ValueError("scores overflowed float32 (inf or NaN): the stored or query vectors are too large "
+                         "for this metric. Scale them down (divide by a constant) or use metric='cosine'")
     if missing.any():
         scores[missing] = -np.inf if index.higher_is_better else np.inf
         warnings.warn(f"{int(missing.any(axis=1).sum())} of {len(Q)} queries found fewer than k={k} "
@@ -209,98 +272,9 @@ def size_bytes(index: VectorIndex) -> int:
     return int(faiss.serialize_index(_as_vector_index(index).faiss_index).size)
 
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"{type(value).__name__} is not JSON-serialisable")
-
-
-def _records_json(metadata: Any, ntotal: int) -> list[dict] | None:
-    if metadata is None:
-        return None
-    if isinstance(metadata, (str, bytes, dict)) or not hasattr(metadata, "__len__"):
-        raise TypeError(f"metadata must be a list of dicts, one per vector, got {type(metadata).__name__}")
-    if len(metadata) != ntotal:
-        raise ValueError(f"metadata has {len(metadata)} records but the index holds {ntotal} vectors: "
-                         "give one record per vector, in the order they were added")
-    for i, record in enumerate(metadata):
-        if not isinstance(record, dict):
-            raise TypeError(f"metadata[{i}] is {type(record).__name__}; each record must be a dict")
-        try:
-            json.dumps(record, default=_json_default, allow_nan=False)
-        except (TypeError, ValueError) as err:
-            raise TypeError(f"metadata[{i}] cannot be saved as JSON ({err}); use str, int, float, "
-                            "bool, None, lists and dicts") from None
-    return json.loads(json.dumps(list(metadata), default=_json_default))
-
-
-def save_index(index: VectorIndex, path: str | os.PathLike, metadata: list[dict] | None = None,
-               model_id: str | None = None) -> Path:
-    """Write index.faiss, then index.json (metric, dim, model id, counts, checksum, records) into `path`."""
-    index = _as_vector_index(index)
-    if model_id is not None and index.model_id is not None and model_id != index.model_id:
-        raise ValueError(f"model_id={model_id!r} differs from the index's {index.model_id!r}")
-    records = _records_json(metadata, index.ntotal)
-    blob = faiss.serialize_index(index.faiss_index).tobytes()
-    manifest = {"format": FORMAT, "kind": index.kind, "metric": index.metric, "dim": index.dim,
-                "ntotal": index.ntotal, "nlist": index.nlist, "nprobe": index.nprobe,
-                "model_id": model_id or index.model_id, "n_records": None if records is None else len(records),
-                "faiss_file": INDEX_FILE, "faiss_sha256": hashlib.sha256(blob).hexdigest(),
-                "faiss_version": faiss.__version__, "records": records}
-    path = Path(path)
-    atomic_write_bytes(path / INDEX_FILE, blob)  # the JSON, written last, commits the pair
-    text = json.dumps(manifest, indent=1, ensure_ascii=False, allow_nan=False)
-    atomic_write_bytes(path / META_FILE, (text + "\n").encode("utf-8"))
-    return path
-
-
-def _read_manifest(path: Path) -> dict:
-    for name in (META_FILE, INDEX_FILE):
-        if not (path / name).is_file():
-            raise FileNotFoundError(f"{path / name} is missing; save_index writes {INDEX_FILE} and {META_FILE}")
-    try:
-        manifest = json.loads((path / META_FILE).read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise ValueError(f"{path / META_FILE} is corrupt ({err}); save the index again") from None
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise ValueError(f"{path / META_FILE} is not a {FORMAT} file; was it written by save_index?")
-    return manifest
-
-
-def _check_pair(manifest: dict, faiss_index: faiss.Index, path: Path) -> str:
-    """Compare what index.json says with the faiss index itself; return the index's kind."""
-    kind = "ivf" if isinstance(faiss_index, faiss.IndexIVF) else "flat"
-    is_l2 = faiss_index.metric_type == faiss.METRIC_L2
-    metric = manifest.get("metric")
-    if metric not in METRICS or (metric == "l2") != is_l2:
-        metric = "l2" if is_l2 else "'ip' or 'cosine'"
-    records = manifest.get("records")
-    found = {"kind": kind, "dim": int(faiss_index.d), "ntotal": int(faiss_index.ntotal), "metric": metric,
-             "n_records": None if records is None else len(records)}
-    for key, value in found.items():
-        wanted = found["ntotal"] if key == "n_records" and records is not None else value
-        if manifest.get(key) != value or value != wanted:
-            raise ValueError(f"{path}: {META_FILE} says {key}={manifest.get(key)!r} but the saved data has "
-                             f"{value!r} (and {found['ntotal']} vectors); the pair is inconsistent: save it again")
-    return kind
-
-
-def load_index(path: str | os.PathLike, model_id: str | None = None, metric: str | None = None,
-               dim: int | None = None) -> tuple[VectorIndex, list[dict] | None]:
-    """Read a save_index folder, check the pair (and any expected model_id/metric/dim); return (index, records)."""
-    path = Path(path)
-    manifest = _read_manifest(path)
-    blob = (path / INDEX_FILE).read_bytes()
-    if hashlib.sha256(blob).hexdigest() != manifest.get("faiss_sha256"):
-        raise ValueError(f"{path / INDEX_FILE} does not match {META_FILE} (checksum differs): the two were "
-                         "not saved together or one is corrupt; save the index again")
-    faiss_index = faiss.deserialize_index(np.frombuffer(blob, dtype=np.uint8))
-    kind = _check_pair(manifest, faiss_index, path)
-    for key, wanted in (("model_id", model_id), ("metric", metric), ("dim", dim)):
-        if wanted is not None and manifest.get(key) != wanted:
-            raise ValueError(f"{path} holds an index with {key}={manifest.get(key)!r}, not {wanted!r}: "
-                             "load the index built for this model and metric, or rebuild it")
-    index = VectorIndex(faiss_index, manifest["metric"], kind, manifest.get("model_id"))
-    return index, manifest.get("records")
+def __getattr__(name: str) -> Any:
+    """save_index and load_index live in helpers.store; notebooks import them from here."""
+    if name in ("save_index", "load_index"):
+        from helpers import store
+        return getattr(store, name)
+    raise AttributeError(f"module 'helpers.index' has no attribute {name!r}")

@@ -55,6 +55,20 @@ def _offline_mode() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "0").lower() in {"1", "true", "yes", "on"}
 
 
+def _looks_like_path(model_id: str | os.PathLike) -> bool:
+    """A local path rather than a hub id ('name' or 'org/name'): a Path, ~, ./, /, \\ or two slashes."""
+    text = str(model_id)
+    return (isinstance(model_id, os.PathLike) or text.startswith(("/", "./", "../", "~", ".\\", "..\\"))
+            or "\\" in text or text.count("/") > 1 or text in {".", ".."})
+
+
+def _read_json(path: Path) -> object:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ValueError(f"{path} is not valid JSON ({err}): the model folder is damaged; copy it again") from None
+
+
 def resolve_model(model_id: str | os.PathLike, *, allow_download: bool | None = None) -> Path:
     """Return a local folder for `model_id`: a path, the HF cache, a PyPI-packaged copy, or a download.
 
@@ -63,7 +77,15 @@ def resolve_model(model_id: str | os.PathLike, *, allow_download: bool | None = 
     if not isinstance(model_id, (str, os.PathLike)) or not str(model_id).strip():
         raise TypeError(f"model_id must be a hub id like {DEFAULT_TEXT_MODEL!r} or a folder path, "
                         f"got {model_id!r}")
+    if allow_download is not None and not isinstance(allow_download, bool):
+        raise TypeError(f"allow_download must be True, False or None (follow HF_HUB_OFFLINE), got {allow_download!r}")
     path = Path(model_id).expanduser()
+    if path.is_file():
+        raise ModelNotFoundError(f"{path} is a file, not a model folder: pass the folder that holds config.json "
+                                 f"and the weights (perhaps {path.parent})")
+    if not path.exists() and _looks_like_path(model_id):
+        raise ModelNotFoundError(f"the folder {path} does not exist (a hub id looks like 'org/name'): check the "
+                                 "path, or pass a hub id such as " + repr(DEFAULT_TEXT_MODEL))
     if path.is_dir():
         if not (path / "config.json").is_file():
             raise ModelNotFoundError(f"{path} is a folder but holds no config.json: point at the "
@@ -90,16 +112,23 @@ def resolve_model(model_id: str | os.PathLike, *, allow_download: bool | None = 
 def read_sentence_config(folder: str | os.PathLike) -> SentenceConfig:
     """Read pooling, max_seq_length and normalisation from a sentence-transformers folder."""
     folder = Path(folder)
+    if not folder.is_dir():
+        raise NotADirectoryError(f"{folder} is not a folder; pass a model folder (resolve_model(model_id) finds one)")
     pooling_dir, normalize = folder / "1_Pooling", False
     modules = folder / "modules.json"
     if modules.is_file():
-        for module in json.loads(modules.read_text()):
-            if module.get("type", "").endswith("Pooling"):
+        entries = _read_json(modules)
+        if not isinstance(entries, list) or not all(isinstance(m, dict) for m in entries):
+            raise ValueError(f"{modules} must be a list of module entries; the model folder is damaged: copy it again")
+        for module in entries:
+            if str(module.get("type", "")).endswith("Pooling"):
                 pooling_dir = folder / module.get("path", "1_Pooling")
-            normalize |= module.get("type", "").endswith("Normalize")
+            normalize |= str(module.get("type", "")).endswith("Normalize")
     pooling, dim = "cls", None  # a plain transformers checkpoint: first token, as BERT's pooler
     if (pooling_dir / "config.json").is_file():
-        cfg = json.loads((pooling_dir / "config.json").read_text())
+        cfg = _read_json(pooling_dir / "config.json")
+        if not isinstance(cfg, dict):
+            raise ValueError(f"{pooling_dir / 'config.json'} must be a JSON object; copy the model folder again")
         dim = cfg.get("word_embedding_dimension")
         modes = {"mean": cfg.get("pooling_mode_mean_tokens"), "cls": cfg.get("pooling_mode_cls_token"),
                  "max": cfg.get("pooling_mode_max_tokens")}
@@ -110,7 +139,11 @@ def read_sentence_config(folder: str | os.PathLike) -> SentenceConfig:
         pooling = chosen[0]
     max_len = None
     if (folder / "sentence_bert_config.json").is_file():
-        max_len = json.loads((folder / "sentence_bert_config.json").read_text()).get("max_seq_length")
+        sbert = _read_json(folder / "sentence_bert_config.json")
+        max_len = sbert.get("max_seq_length") if isinstance(sbert, dict) else None
+        if max_len is not None and (isinstance(max_len, bool) or not isinstance(max_len, int) or max_len < 1):
+            raise ValueError(f"{folder / 'sentence_bert_config.json'} sets max_seq_length={max_len!r}; expected a "
+                             "positive int: the model folder is damaged")
     return SentenceConfig(pooling=pooling, max_seq_length=max_len, normalize=normalize, dim=dim)
 
 

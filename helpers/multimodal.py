@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from helpers.conse import ConSEEncoder, check_images, check_text_list
+from helpers.conse import ConSEEncoder, check_batch_size, check_images, check_text_list
 from helpers.models import ModelNotFoundError, resolve_model
 
 OFFLINE_ENCODER = "course-offline"  # ConSE: EfficientNet-Lite0 classes mixed in all-MiniLM-L6-v2's space
@@ -37,8 +37,7 @@ class ImageTextEncoder(Protocol):
 
 
 def _check_batch_size(batch_size: int) -> None:
-    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    check_batch_size(batch_size)
 
 
 class ClipEncoder:
@@ -104,8 +103,10 @@ class RandomEncoder:
     """Random unit vectors, the same for the same input (seeded by its content): the recall floor."""
 
     def __init__(self, dim: int = 384, seed: int = 0):
-        if not isinstance(dim, int) or dim < 1:
-            raise ValueError(f"dim must be a positive int, got {dim!r}")
+        if isinstance(dim, bool) or not isinstance(dim, int) or dim < 1:
+            raise ValueError(f"dim must be a positive int such as 384, got {dim!r}")
+        if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
+            raise ValueError(f"seed must be an int >= 0, got {seed!r}")
         self.name, self.dim, self.seed = RANDOM_ENCODER, dim, seed
 
     def __repr__(self) -> str:
@@ -147,7 +148,9 @@ def load_image_text_encoder(name: str | os.PathLike = OFFLINE_ENCODER, *,
 def retrieval_recall(query_vectors: np.ndarray, item_vectors: np.ndarray, relevant: Sequence[int],
                      ks: Sequence[int] = (1, 5, 10)) -> dict[int, float]:
     """Recall@k when each query has one relevant item: the share of queries whose item ranks <= k."""
-    q, items = np.asarray(query_vectors, np.float32), np.asarray(item_vectors, np.float32)
+    from helpers.similarity import as_matrix
+
+    q, items = as_matrix(query_vectors, "query_vectors"), as_matrix(item_vectors, "item_vectors")
     relevant = np.asarray(relevant)
     if q.ndim != 2 or items.ndim != 2 or q.shape[1] != items.shape[1]:
         raise ValueError(f"expected (n, d) queries and (m, d) items with the same d; got {q.shape} and "
@@ -156,7 +159,8 @@ def retrieval_recall(query_vectors: np.ndarray, item_vectors: np.ndarray, releva
             (len(relevant) and not (0 <= relevant.min() and relevant.max() < len(items))):
         raise ValueError(f"relevant must hold one item index in [0, {len(items)}) per query "
                          f"({len(q)} of them); got shape {relevant.shape}")
-    if not ks or any(not isinstance(k, (int, np.integer)) or k < 1 for k in ks):
+    if isinstance(ks, (str, bytes, int, np.integer)) or not hasattr(ks, "__iter__") or not len(ks) or \
+            any(isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1 for k in ks):
         raise ValueError(f"ks must be positive ints such as (1, 5, 10), got {ks!r}")
     scores = q @ items.T
     own = scores[np.arange(len(q)), relevant][:, None]

@@ -11,6 +11,28 @@ import numpy as np
 from matplotlib.colors import Normalize, TwoSlopeNorm
 
 
+def _finite(values, name: str) -> np.ndarray:
+    try:
+        arr = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must hold numbers, got {type(values).__name__} {values!r:.60}") from None
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} contains NaN or inf, which cannot be drawn: drop or fix those values first")
+    return arr
+
+
+def _labels(labels, name: str = "labels") -> list[str]:
+    if isinstance(labels, (str, bytes)) or not hasattr(labels, "__len__"):
+        raise TypeError(f"{name} must be a list of strings, one per row, got {type(labels).__name__} {labels!r:.40}")
+    return [str(label) for label in labels]
+
+
+def _positive_int(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+    return int(value)
+
+
 def _short(label: str, width: int) -> str:
     return label if len(label) <= width else label[: width - 1] + "…"
 
@@ -22,7 +44,8 @@ def similarity_heatmap(matrix, labels: Sequence[str], title: str = "", width: in
     By default the colours span cosine's whole range [-1, 1] on a diverging map centred on 0:
     white is orthogonal (0), red similar, blue opposite, so a negative cosine never looks like zero.
     """
-    matrix = np.asarray(matrix, dtype=float)
+    matrix, labels = _finite(matrix, "matrix"), _labels(labels)
+    width = _positive_int(width, "width")
     if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1] or len(labels) != matrix.shape[0]:
         raise ValueError(f"expected an (n, n) matrix and n labels, got {matrix.shape} and {len(labels)}")
     if not vmin < vmax:
@@ -47,9 +70,14 @@ def similarity_heatmap(matrix, labels: Sequence[str], title: str = "", width: in
 
 def score_histograms(groups: dict[str, np.ndarray], xlabel: str, bins: int = 60, title: str = ""):
     """Overlaid density histograms of score groups (e.g. relevant vs non-relevant pairs); notebook 05."""
-    if not groups or any(np.asarray(v).ndim != 1 or len(v) == 0 for v in groups.values()):
+    if not isinstance(groups, dict):
+        raise TypeError(f"groups must be a dict {{name: scores}}, e.g. {{'relevant': a, 'other': b}}, got "
+                        f"{type(groups).__name__}")
+    groups = {name: _finite(v, f"groups[{name!r}]") for name, v in groups.items()}
+    if not groups or any(v.ndim != 1 or len(v) == 0 for v in groups.values()):
         raise ValueError("groups must map names to non-empty 1-D score arrays")
-    values = np.concatenate([np.asarray(v, dtype=float) for v in groups.values()])
+    bins = _positive_int(bins, "bins")
+    values = np.concatenate(list(groups.values()))
     edges = np.linspace(values.min(), values.max(), bins + 1)
     fig, ax = plt.subplots(figsize=(6, 4))
     for name, v in groups.items():
@@ -64,6 +92,9 @@ def score_histograms(groups: dict[str, np.ndarray], xlabel: str, bins: int = 60,
 
 def reliability_diagram(table: dict[str, np.ndarray], title: str = ""):
     """Observed frequency against mean predicted probability per bin (from scores.reliability_table)."""
+    if not isinstance(table, dict) or not {"predicted", "observed", "count"} <= set(table):
+        raise TypeError("table must be the dict that helpers.scores.reliability_table(probs, labels) returns "
+                        "(keys 'predicted', 'observed', 'count')")
     fig, ax = plt.subplots(figsize=(5, 5))
     ax.plot([0, 1], [0, 1], ls="--", color="grey", label="perfectly calibrated")
     ax.plot(table["predicted"], table["observed"], marker="o", label="calibrator")
@@ -85,6 +116,9 @@ def recall_latency_curve(latency_ms: Sequence[float], recall: Sequence[float], l
     """Recall against query latency (log scale), one labelled point per setting such as nprobe; notebook 04."""
     if not len(latency_ms) == len(recall) == len(labels) or not len(labels):
         raise ValueError("latency_ms, recall and labels must be non-empty and of the same length")
+    if (_finite(latency_ms, "latency_ms") <= 0).any():
+        raise ValueError("latency_ms must be > 0 (it is drawn on a log scale)")
+    _finite(recall, "recall")
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.plot(latency_ms, recall, marker="o", label="IVF, one point per nprobe")
     for x, y, label in zip(latency_ms, recall, labels):
@@ -109,8 +143,10 @@ def image_grid(images: Sequence, titles: Sequence[str], ncols: int = 5, thumb: i
     if not len(images) or len(images) != len(titles):
         raise ValueError(f"images and titles must be non-empty and of the same length, got "
                          f"{len(images)} and {len(titles)}")
-    if not isinstance(ncols, int) or ncols < 1:
-        raise ValueError(f"ncols must be a positive int, got {ncols!r}")
+    ncols, thumb = _positive_int(ncols, "ncols"), _positive_int(thumb, "thumb")
+    for i, image in enumerate(images):
+        if not hasattr(image, "thumbnail"):
+            raise TypeError(f"images[{i}] is {type(image).__name__}; pass PIL images (PIL.Image.open(path))")
     nrows = -(-len(images) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(1.8 * ncols, 1.9 * nrows), squeeze=False)
     for ax in axes.flat:

@@ -12,6 +12,9 @@ Pooler = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 def _check(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    if not isinstance(hidden, torch.Tensor) or not isinstance(mask, torch.Tensor):
+        raise TypeError(f"pooling takes two torch tensors (hidden states, attention_mask), got "
+                        f"{type(hidden).__name__} and {type(mask).__name__}: torch.as_tensor(x) converts")
     if hidden.ndim != 3 or mask.shape != hidden.shape[:2]:
         raise ValueError(f"expected hidden (batch, tokens, dim) and attention_mask (batch, tokens); "
                          f"got {tuple(hidden.shape)} and {tuple(mask.shape)}")
@@ -49,7 +52,7 @@ def get_pooler(pooling: str | Pooler) -> Pooler:
     """Return the pooling function for a name in POOLERS, or a callable unchanged."""
     if callable(pooling):
         return pooling
-    if pooling not in POOLERS:
+    if not isinstance(pooling, str) or pooling not in POOLERS:
         raise ValueError(f"pooling must be one of {sorted(POOLERS)} or a function "
                          f"(hidden, attention_mask) -> (batch, dim); got {pooling!r}")
     return POOLERS[pooling]

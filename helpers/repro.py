@@ -18,6 +18,8 @@ def setup(seed: int = 0, threads: int | None = None) -> None:
     set: authors run the notebooks with COURSE_THREADS=1 to find printed digits that depend on
     the summation order (a figure printed too precisely fails nbval on another machine).
     """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be an int from 0 to 2**32 - 1 (numpy's range), got {seed!r}")
     if threads is None:
         value = os.environ.get("COURSE_THREADS", "2")
         try:

@@ -27,9 +27,14 @@ _UNIT_TOL = 1e-5  # float32 round-off allowed outside [-1, 1] and [0, 4]
 
 
 def _as_scores(x: Any, name: str = "scores", ndim: int = 1) -> np.ndarray:
-    arr = np.asarray(x)
+    try:
+        arr = np.asarray(x)
+    except (ValueError, TypeError):
+        raise ValueError(f"{name} must be a rectangular array of numbers; its rows have different lengths") from None
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise TypeError(f"{name} is complex ({arr.dtype}); scores are real numbers: pass x.real explicitly if meant")
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise TypeError(f"{name} must be numeric, got dtype {arr.dtype}")
+        raise TypeError(f"{name} must be numeric, got {type(x).__name__} of dtype {arr.dtype}")
     arr = arr.astype(np.float64)
     if ndim == 1 and arr.ndim == 0:
         arr = arr[None]
@@ -189,25 +194,67 @@ class Calibrator:
         return {"format": FORMAT, "kind": self.kind, "n_fit": self.n_fit, "params": self.params}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Calibrator":
-        """Rebuild a Calibrator from `to_dict()` output, checking its format."""
+    def from_dict(cls, data: dict[str, Any], source: str = "the data") -> "Calibrator":
+        """Rebuild a Calibrator from `to_dict()` output, checking every field (`source` names it in errors)."""
+        def refuse(what: str) -> None:
+            raise ValueError(f"{source} is not a saved Calibrator in working order: {what}; fit it again and save() it")
+
         if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise ValueError(f"not a saved Calibrator: expected format {FORMAT!r}")
-        cal = cls(data["kind"])
-        need = {"x", "y"} if cal.kind == "isotonic" else {"coef", "intercept"}
-        if not isinstance(data.get("params"), dict) or set(data["params"]) != need:
-            raise ValueError(f"a saved {cal.kind} Calibrator needs params {sorted(need)}")
-        cal.params, cal.n_fit = data["params"], int(data.get("n_fit", 0))
+            refuse(f"expected a JSON object with format {FORMAT!r}, got "
+                   + (f"format {data.get('format')!r}" if isinstance(data, dict) else type(data).__name__))
+        if data.get("kind") not in KINDS:
+            refuse(f"kind must be one of {KINDS}, got {data.get('kind')!r}")
+        params, kind = data.get("params"), data["kind"]
+        need = {"x", "y"} if kind == "isotonic" else {"coef", "intercept"}
+        if not isinstance(params, dict) or set(params) != need:
+            refuse(f"a {kind} Calibrator needs params {sorted(need)}, got "
+                   f"{sorted(params) if isinstance(params, dict) else type(params).__name__}")
+        n_fit = data.get("n_fit", 0)
+        if isinstance(n_fit, bool) or not isinstance(n_fit, int) or n_fit < 0:
+            refuse(f"n_fit must be a count >= 0, got {n_fit!r}")
+        for name in sorted(need):
+            values = params[name] if kind == "isotonic" else [params[name]]
+            if not isinstance(values, list) or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                                       for v in values) or not np.isfinite(values).all():
+                refuse(f"params[{name!r}] must be {'a list of ' if kind == 'isotonic' else ''}finite numbers, "
+                       f"got {params[name]!r:.60}")
+        if kind == "isotonic":
+            x, y = np.asarray(params["x"], float), np.asarray(params["y"], float)
+            if len(x) != len(y) or len(x) < 1:
+                refuse(f"params x and y must be equally long and non-empty, got {len(x)} and {len(y)} values")
+            if (np.diff(x) < 0).any() or (np.diff(y) < 0).any():
+                refuse("params x and y must both be non-decreasing (an isotonic map never goes down)")
+        elif params["coef"] <= 0:
+            refuse(f"coef is {params['coef']!r}; a fitted logistic calibrator has a slope > 0")
+        cal = cls(kind)
+        cal.params, cal.n_fit = dict(params), n_fit
         return cal
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the fitted parameters as JSON (atomically; floats round-trip exactly)."""
+        _check_path(path)
         atomic_write_json(path, self.to_dict())
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Calibrator":
-        """Read a Calibrator written by `save`."""
-        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+        """Read a Calibrator written by `save`; a missing, truncated or inconsistent file is refused by name."""
+        path = _check_path(path)
+        if path.is_dir():
+            raise IsADirectoryError(f"{path} is a folder; Calibrator.load reads the JSON file that save() wrote")
+        if not path.is_file():
+            raise FileNotFoundError(f"{path} does not exist: save a fitted Calibrator there first (cal.save(path))")
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            raise ValueError(f"{path} is not valid JSON ({err}): is it empty or truncated? Fit the Calibrator "
+                             "again and save() it") from None
+        return cls.from_dict(data, source=str(path))
+
+
+def _check_path(path: Any) -> Path:
+    if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
+        raise TypeError(f"path must be a file path (str or pathlib.Path), got {type(path).__name__} {path!r:.60}")
+    return Path(path)
 
 
 # --- thresholds -----------------------------------------------------------------------------------
@@ -250,6 +297,8 @@ def precision_recall_by_threshold(scores: Any, correct: Any) -> tuple[np.ndarray
 def evaluate_threshold(scores: Any, correct: Any, threshold: float) -> ThresholdResult:
     """Precision, recall and coverage of accepting score >= threshold (e.g. on held-out queries)."""
     x, c = _check_binary(scores, correct)
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.number)) or not np.isfinite(threshold):
+        raise ValueError(f"threshold must be a finite number (accept score >= threshold), got {threshold!r}")
     accept = x >= threshold
     n = int(accept.sum())
     precision = float(c[accept].mean()) if n else float("nan")
@@ -263,7 +312,8 @@ def choose_threshold(scores: Any, correct: Any, target_precision: float) -> Thre
     Ties: every score equal to t is accepted, so tied queries are never split. Precision is not
     monotone in t; the lowest qualifying t is taken, which favours recall over a safety margin.
     """
-    if not 0 < target_precision <= 1:
+    if isinstance(target_precision, bool) or not isinstance(target_precision, (int, float, np.number)) \
+            or not 0 < target_precision <= 1:
         raise ValueError(f"target_precision must be in (0, 1], got {target_precision!r}")
     thresholds, precision, _ = precision_recall_by_threshold(scores, correct)
     ok = np.flatnonzero(precision >= target_precision)
@@ -279,7 +329,7 @@ def reliability_table(probs: Any, labels: Any, n_bins: int = 10) -> dict[str, np
     if len(p) != len(y):
         raise ValueError(f"probs and labels must have the same length, got {len(p)} and {len(y)}")
     _check_range(p, 0.0, 1.0, "probabilities", "use Calibrator(kind='logistic') outputs")
-    if not isinstance(n_bins, int) or n_bins < 1:
+    if isinstance(n_bins, bool) or not isinstance(n_bins, (int, np.integer)) or n_bins < 1:
         raise ValueError(f"n_bins must be a positive int, got {n_bins!r}")
     bins = np.minimum((p * n_bins).astype(int), n_bins - 1)
     count = np.bincount(bins, minlength=n_bins)

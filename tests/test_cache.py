@@ -68,3 +68,156 @@ def test_a_cache_hit_warns_about_truncation_as_encoding_does(encoder, tmp_path, 
     for _ in range(2):  # a miss, then a hit: the same warning both times
         with pytest.warns(TruncationWarning, match="1 of 2 texts are longer than max_length=256"):
             cache.cached_encode(encoder, texts)
+
+
+# --- faults: an unreadable cache is a miss, an unwritable one a warning ---------------------------
+
+@pytest.mark.parametrize("damage", [b"", b"\x93NUMPY", None])
+def test_an_empty_truncated_or_wrong_shape_cache_file_is_a_miss_and_replaced(encoder, tmp_path, monkeypatch, damage):
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
+    texts = ["a cat sat on the mat", "dogs bark"]
+    good = cache.cached_encode(encoder, texts)
+    path = next(tmp_path.glob("*.npy"))
+    if damage is None:  # a complete .npy file of the wrong shape
+        np.save(path, np.zeros((1, 3), np.float32))
+    else:
+        path.write_bytes(damage if damage else b"")
+    np.testing.assert_array_equal(cache.cached_encode(encoder, texts), good)
+    np.testing.assert_array_equal(np.load(path), good)  # the damaged file was replaced
+
+
+def test_a_failed_cache_write_warns_and_still_returns_the_vectors(encoder, tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be")
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(blocker))
+    with pytest.warns(cache.CacheWarning, match="could not write the embedding cache.*vectors were computed"):
+        vectors = cache.cached_encode(encoder, ["a cat"])
+    np.testing.assert_array_equal(vectors, encoder.encode(["a cat"]))
+
+
+def test_a_disk_full_cache_write_warns_and_leaves_no_temporary(encoder, tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
+
+    def full(path, data):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(cache, "atomic_write_bytes", full)
+    with pytest.warns(cache.CacheWarning, match="No space left"):
+        assert cache.cached_encode(encoder, ["a cat"]).shape == (1, 384)
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- keys: collision-free by construction ---------------------------------------------------------
+
+def test_keys_of_lists_that_join_to_the_same_characters_differ(encoder):
+    pairs = [(["a\0b"], ["a", "b"]), (["a", "b c"], ["a b", "c"]), (["ab", "c"], ["a", "bc"]), (["a\0", "b"], ["a", "\0b"])]
+    for one, other in pairs:
+        assert cache.cache_key(encoder, one, 32, True) != cache.cache_key(encoder, other, 32, True)
+
+
+def _first_token(hidden, mask):
+    return hidden[:, 0]
+
+
+def _first_token_too(hidden, mask):
+    return hidden[:, 0]
+
+
+def _last_token(hidden, mask):
+    return hidden[:, -1]
+
+
+def test_pooling_functions_are_keyed_by_name_and_code(encoder):
+    from helpers.embed import TextEncoder
+    enc = object.__new__(TextEncoder)
+    enc.__dict__.update(encoder.__dict__)
+    keys = {}
+    for pooling in (_first_token, _first_token_too, _last_token, "cls"):
+        enc.pooling = pooling
+        keys[pooling if isinstance(pooling, str) else pooling.__name__] = cache.cache_key(enc, ["a"], 32, True)
+    assert len(set(keys.values())) == 4
+    enc.pooling = _first_token
+    assert cache.cache_key(enc, ["a"], 32, True) == keys["_first_token"]  # stable across calls
+
+
+@pytest.mark.parametrize("make", [lambda: (lambda h, m: h[:, 0]),
+                                  lambda: __import__("functools").partial(_first_token),
+                                  lambda: type("Pool", (), {"__call__": lambda self, h, m: h[:, 0]})()])
+def test_a_pooling_without_a_stable_identity_is_refused_for_caching(encoder, make, tmp_path, monkeypatch):
+    from helpers.embed import TextEncoder
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
+    enc = object.__new__(TextEncoder)
+    enc.__dict__.update(encoder.__dict__)
+    enc.pooling = make()
+    with pytest.raises(ValueError, match="no stable identity.*Define the pooling with `def` at the top level"):
+        cache.cached_encode(enc, ["a"])
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("kwargs,error,match", [
+    ({"batch_size": 0}, ValueError, "batch_size must be a positive int"),
+    ({"batch_size": 1.5}, ValueError, "batch_size must be a positive int"),
+    ({"normalize": "yes"}, TypeError, "normalize must be True or False"),
+    ({"sort_by_length": None}, TypeError, "sort_by_length must be True or False"),
+])
+def test_cached_encode_refuses_bad_options_before_reading_the_cache(encoder, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        cache.cached_encode(encoder, ["a"], **kwargs)
+
+
+def test_cached_encode_refuses_a_model_id_in_place_of_an_encoder():
+    with pytest.raises(TypeError, match="takes a TextEncoder first"):
+        cache.cached_encode("sentence-transformers/all-MiniLM-L6-v2", ["a"])
+
+
+def test_a_cache_hit_warns_about_unknown_tokens_as_encoding_does(encoder, tmp_path, monkeypatch):
+    from helpers.embed import UnknownTokensWarning
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
+    for _ in range(2):
+        with pytest.warns(UnknownTokensWarning, match="1 of 2 texts"):
+            cache.cached_encode(encoder, ["a dog", "🐶"])
+
+
+@pytest.mark.parametrize("call,error,match", [
+    (lambda p: atomic_write_bytes(p / "a", "text"), TypeError, "data must be bytes.*encode"),
+    (lambda p: atomic_write_bytes(p, b"x"), IsADirectoryError, "is a folder; pass the path of the file"),
+    (lambda p: atomic_write_bytes(None, b"x"), TypeError, "path must be a file path"),
+    (lambda p: atomic_write_json(p / "b.json", {1, 2}), TypeError, "cannot save this object as JSON to .*b.json"),
+    (lambda p: atomic_write_json(p / "b.json", [float("nan")]), ValueError, "finite float"),
+])
+def test_atomic_writes_refuse_bad_input_and_leave_nothing(tmp_path, call, error, match):
+    with pytest.raises(error, match=match):
+        call(tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cache_key_refuses_a_single_string(encoder):
+    with pytest.raises(TypeError, match="wrap a single sentence"):
+        cache.cache_key(encoder, "a text", 32, True)
+
+
+def test_a_file_under_the_previous_unambiguous_key_is_reused_not_re_encoded(encoder, tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
+    texts = ["a cat sat on the mat", "dogs bark"]
+    want = encoder.encode(texts)
+    old = cache.legacy_key(encoder, texts, 32, True, True)
+    np.save(tmp_path / f"{old}.npy", want)
+    with monkeypatch.context() as m:
+        m.setattr(encoder, "encode", lambda *a, **k: pytest.fail("re-encoded despite a valid /1 file"))
+        np.testing.assert_array_equal(cache.cached_encode(encoder, texts), want)
+    new = cache.cache_key(encoder, texts, 32, True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([f"{old}.npy", f"{new}.npy"])
+
+
+def test_the_previous_key_is_never_used_where_it_was_ambiguous(encoder):
+    assert cache.legacy_key(encoder, ["a\0b"], 32, True, True) is None  # a NUL inside a text
+    from helpers.embed import TextEncoder
+    enc = object.__new__(TextEncoder)
+    enc.__dict__.update(encoder.__dict__)
+    enc.pooling = _first_token  # a callable was keyed by its bare name
+    assert cache.legacy_key(enc, ["a"], 32, True, True) is None
+    # the /1 scheme, written out by hand for this call
+    import hashlib
+    import json
+    h = hashlib.sha256(json.dumps([encoder.model_id, "mean", 256, 32, True]).encode())
+    h.update(b"a\0")
+    assert cache.legacy_key(encoder, ["a"], 32, True, True) == h.hexdigest()[:24]

@@ -85,3 +85,22 @@ def test_check_images_rejects_bad_input(images, error, match):
 def test_check_text_list_rejects_bad_input(texts, error, match):
     with pytest.raises(error, match=match):
         conse.check_text_list(texts)
+
+
+@pytest.mark.parametrize("call,match", [
+    (lambda: conse.softmax(np.ones(3)), r"\(n, classes\)"),
+    (lambda: conse.softmax(np.array([[np.nan, 1.0]])), "finite"),
+    (lambda: conse.softmax(np.ones((1, 3)), "2"), "temperature must be a finite number > 0"),
+    (lambda: conse.conse_vectors(np.zeros((1, 3)), np.eye(3), 2), "put no weight"),
+    (lambda: conse.conse_vectors(np.full((1, 3), np.nan), np.eye(3), 2), "finite"),
+    (lambda: conse.conse_vectors(np.ones((1, 3)) / 3, np.eye(3), True), "top_k must be an int"),
+    (lambda: conse.preprocess([Image.new("RGB", (4, 4))], size=0), "size must be a positive int"),
+])
+def test_hostile_conse_input_is_refused(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_class_texts_refuses_a_string():
+    with pytest.raises(TypeError, match="list of class-name strings"):
+        conse.class_texts("dog")

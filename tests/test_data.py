@@ -39,3 +39,10 @@ def test_missing_data_names_the_fix(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
     with pytest.raises(FileNotFoundError, match="COURSE_DATA_DIR"):
         data.load_stsb("test")
+
+
+def test_bad_split_and_path_parts_are_refused():
+    with pytest.raises(ValueError, match="split must be 'dev'"):
+        data.load_stsb(["dev"])
+    with pytest.raises(TypeError, match="names as str"):
+        data.data_path(3)

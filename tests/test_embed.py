@@ -38,6 +38,7 @@ def test_unnormalised_vectors_are_not_unit(encoder):
 
 @pytest.mark.parametrize("bad, error, match", [
     ("just a string", TypeError, "wrap a single sentence"),
+    (None, TypeError, "list of strings"),
     (["ok", 3], TypeError, r"texts\[1\] is int"),
     (["ok", None], TypeError, r"texts\[1\] is NoneType"),
     (["ok", "  "], ValueError, r"texts\[1\] is empty"),
@@ -101,3 +102,58 @@ def test_truncation_warns_once_with_the_count(encoder):
 def test_no_warning_when_nothing_is_cut(encoder, recwarn):
     encoder.encode(SENTENCES + [" ".join(["word"] * 254)])  # exactly 256 tokens: nothing cut
     assert not [w for w in recwarn if "max_length" in str(w.message)]
+
+
+@pytest.mark.parametrize("text", ["\u200b\u200b", "\x00\x01\x02", "\ufeff", "\u0301"])
+def test_texts_of_special_tokens_only_are_refused_naming_the_index(encoder, text):
+    with pytest.raises(ValueError, match=r"texts\[1\] .*special tokens only.*Drop or clean it"):
+        encoder.encode(["a dog", text])
+
+
+def test_texts_of_unknown_tokens_only_warn_once_with_the_count(encoder):
+    from helpers.embed import UnknownTokensWarning
+    with pytest.warns(UnknownTokensWarning, match=r"2 of 3 texts \(e.g. texts\[1\]") as caught:
+        X = encoder.encode(["a dog", "😀😀", "🎉"])
+    assert len(caught) == 1
+    np.testing.assert_allclose(X[1], X[2], atol=1e-6)  # the reason for the warning: one vector for both
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        encoder.encode(["a dog 😀"])  # an emoji beside words is fine
+
+
+@pytest.mark.parametrize("bad, error, match", [
+    ({"b", "a"}, TypeError, "order is not defined"),
+    ({"a": 1}, TypeError, "list\\(d.values\\(\\)\\)"),
+    (b"bytes", TypeError, "decode it first"),
+    (["ok", "a\ud800b"], ValueError, r"texts\[1\] holds '\\ud800' at position 1, a lone surrogate"),
+])
+def test_more_bad_texts_get_clear_errors(encoder, bad, error, match):
+    with pytest.raises(error, match=match):
+        encoder.encode(bad)
+
+
+@pytest.mark.parametrize("max_length, error, match", [
+    (0, ValueError, "positive int"), (-1, ValueError, "positive int"),
+    (513, ValueError, "from 1 to 512, the model's max_position_embeddings"),
+    (1.5, TypeError, "must be an int"), (True, TypeError, "must be an int"), ("64", TypeError, "must be an int"),
+])
+def test_max_length_is_validated_against_the_models_positions(encoder, max_length, error, match):
+    with pytest.raises(error, match=match):
+        TextEncoder(encoder.model_id, max_length=max_length)
+
+
+def test_max_length_at_the_limit_works_and_numpy_batch_size_is_fine(encoder):
+    assert TextEncoder(encoder.model_id, max_length=512).encode(["a dog"], batch_size=np.int64(2)).shape == (1, 384)
+
+
+def test_bad_pooling_names_the_choices(encoder):
+    for pooling in ([1], "avg", 3):
+        with pytest.raises(ValueError, match=r"pooling must be one of \['cls', 'max', 'mean'\]"):
+            TextEncoder(encoder.model_id, pooling=pooling)
+
+
+@pytest.mark.parametrize("flag", ["normalize", "sort_by_length", "show_progress"])
+def test_flags_must_be_booleans(encoder, flag):
+    with pytest.raises(TypeError, match=f"{flag} must be True or False"):
+        encoder.encode(["a dog"], **{flag: "no"})

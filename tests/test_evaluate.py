@@ -59,7 +59,6 @@ def test_an_empty_result_list_scores_zero():
     ({"q1": ["d1"]}, QRELS, 5, "2 judged queries are not in the run"),
     ({**RUN, "q4": ["d1"]}, QRELS, 5, "1 run queries have no qrels"),
     ({**RUN, "q1": ["d1", "d1"]}, QRELS, 5, "distinct doc ids"),
-    ({**RUN, "q1": "d1"}, QRELS, 5, "ranked list"),
     (RUN, {**QRELS, "q1": {"d1": 0}}, 5, "no relevant document"),
     ({}, {}, 5, "qrels is empty"),
 ])
@@ -70,7 +69,7 @@ def test_refuses_bad_input(run, qrels, k, match):
 
 
 def test_refuses_non_dicts():
-    with pytest.raises(TypeError, match="dicts"):
+    with pytest.raises(TypeError, match="run must be a dict .*run_from_ids"):
         recall_at_k([["d1"]], QRELS, 1)
 
 
@@ -79,8 +78,10 @@ def test_run_from_ids_maps_rows_to_doc_ids_and_drops_missing_slots():
     assert run == {"qa": ["z", "x"], "qb": ["y"]}
     with pytest.raises(ValueError, match="only 3 doc ids"):
         run_from_ids(np.array([[3]]), ["qa"], ["x", "y", "z"])
-    with pytest.raises(ValueError, match=r"\(1, k\)"):
+    with pytest.raises(ValueError, match=r"\(n_queries, k\) matrix of integer row ids"):
         run_from_ids(np.array([1, 2]), ["qa"], ["x", "y", "z"])
+    with pytest.raises(ValueError, match=r"\(1, k\)"):
+        run_from_ids(np.array([[1], [2]]), ["qa"], ["x", "y", "z"])
 
 
 def test_neighbour_recall_by_hand():
@@ -95,3 +96,59 @@ def test_summary_lists_the_course_metrics():
     table = summary(RUN, QRELS)
     assert list(table) == ["recall@1", "recall@5", "recall@10", "MRR@10", "nDCG@10"]
     assert table["nDCG@10"] == pytest.approx(ndcg_at_k(RUN, QRELS, 10))
+
+
+# --- hostile input (issue 12): never a silent 0 or NaN, never an error from inside ----------------
+
+def _gen():
+    yield "d1"
+
+
+@pytest.mark.parametrize("run,qrels,error,match", [
+    (RUN, {**QRELS, "q1": {"d1": float("nan")}}, ValueError, r"qrels\['q1'\]\['d1'\] is nan.*finite"),
+    (RUN, {**QRELS, "q1": {"d1": float("inf")}}, ValueError, "finite numbers"),
+    (RUN, {**QRELS, "q1": {"d1": "2"}}, TypeError, r"is '2' \(str\).*int\(grade\)"),
+    (RUN, {**QRELS, "q1": {"d1": None}}, TypeError, "must be numbers"),
+    (RUN, {**QRELS, "q1": ["d1"]}, TypeError, r"qrels\['q1'\] must be a dict.*\{d: 1 for d in docs\}"),
+    ([["d1"]], QRELS, TypeError, "run must be a dict.*run_from_ids"),
+    (None, QRELS, TypeError, "run must be a dict"),
+    ((x for x in [1]), QRELS, TypeError, "generator can be read only once"),
+    (RUN, [("q1", {"d1": 1})], TypeError, "qrels must be a dict"),
+    ({**RUN, "q1": None}, QRELS, TypeError, r"run\['q1'\] must be a ranked list.*empty list"),
+    ({**RUN, "q1": _gen()}, QRELS, TypeError, r"list\(...\) it first"),
+    ({**RUN, "q1": "d1"}, QRELS, TypeError, "ranked list"),
+    ({**RUN, "q1": [["d1"]]}, QRELS, TypeError, "unhashable doc ids"),
+    ({1: ["d1"], 2: [], 3: []}, QRELS, ValueError, r"query ids are int but the qrels' are str.*str\(q\)"),
+    ({"q": [1, 2]}, {"q": {"1": 1}}, TypeError, "doc ids are int .*qrels' are str.*run_from_ids"),
+])
+def test_hostile_runs_and_qrels_get_clear_errors(run, qrels, error, match):
+    for metric in (recall_at_k, mrr_at_k, ndcg_at_k):
+        with pytest.raises(error, match=match):
+            metric(run, qrels, 5)
+
+
+def test_numpy_ids_match_python_ids_and_bool_grades_count():
+    qrels = {"q": {1: True, 2: 0}}
+    assert recall_at_k({"q": np.array([2, 1])}, qrels, 2) == 1.0
+    assert recall_at_k({"q": [np.int64(1)]}, {"q": {1: 1}}, 1) == 1.0
+
+
+@pytest.mark.parametrize("args,error,match", [
+    ((np.array([[0.5]]), ["q"], ["d"]), ValueError, "integer row ids"),
+    ((np.array([[-2]]), ["q"], ["d"]), ValueError, "holds -2"),
+    ((np.array([[0]]), "q", ["d"]), TypeError, "query_ids must be a list"),
+    ((np.array([[0]]), ["q"], None), TypeError, "doc_ids must be a list"),
+    ((np.array([[0], [0]]), ["q", "q"], ["d"]), ValueError, "repeated ids"),
+])
+def test_run_from_ids_refuses_bad_input(args, error, match):
+    with pytest.raises(error, match=match):
+        run_from_ids(*args)
+
+
+def test_neighbour_recall_and_summary_refuse_bad_input():
+    with pytest.raises(ValueError, match="integer row ids"):
+        neighbour_recall(np.array([[0.5]]), np.array([[1]]))
+    with pytest.raises(ValueError, match="nq >= 1"):
+        neighbour_recall(np.zeros((0, 3), int), np.zeros((0, 3), int))
+    with pytest.raises(TypeError, match="ks must be a non-empty list"):
+        summary(RUN, QRELS, ks=5)

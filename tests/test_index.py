@@ -229,11 +229,11 @@ def test_load_refuses_a_mismatched_pair(saved, tmp_path, data):
 def test_load_refuses_an_edited_manifest(saved):
     manifest = json.loads((saved / "index.json").read_text())
     (saved / "index.json").write_text(json.dumps({**manifest, "metric": "l2"}))
-    with pytest.raises(ValueError, match="says metric='l2'"):
+    with pytest.raises(ValueError, match="index.json was edited after saving"):
         load_index(saved)
     (saved / "index.json").write_text(json.dumps({**manifest, "records": manifest["records"][:-1]}))
-    with pytest.raises(ValueError, match="n_records=400 but the saved data has 399"):
-        load_index(saved)
+    with pytest.raises(ValueError, match="index.json was edited after saving"):
+        load_index(saved)  # tests/test_store.py forges consistent checksums too
 
 
 def test_load_refuses_corrupt_or_missing_files(saved):
@@ -243,6 +243,7 @@ def test_load_refuses_corrupt_or_missing_files(saved):
     (saved / "index.json").write_text('{"format": "other"}')
     with pytest.raises(ValueError, match="written by save_index"):
         load_index(saved)
+    save_index(build_index(np.eye(4, dtype=np.float32)), saved)
     (saved / "index.faiss").unlink()
     with pytest.raises(FileNotFoundError, match="index.faiss is missing"):
         load_index(saved)
@@ -262,3 +263,77 @@ def test_vector_index_repr_names_metric_and_lists(data):
     assert repr(index).startswith("VectorIndex(kind='ivf', metric='cosine', dim=16, ntotal=400, nlist=8, nprobe=2")
     with pytest.raises(ValueError, match="nprobe=9 is more than"):
         index.nprobe = 9
+
+
+# --- hostile vectors and parameters (issue 12) ----------------------------------------------------
+
+@pytest.mark.parametrize("X,error,match", [
+    (np.float32(3.0), ValueError, r"shape \(n, d\), got \(\)"),                 # a 0-dimensional array
+    (np.zeros((5, 0), np.float32), ValueError, "dimension 0 hold nothing"),
+    (np.ones((3, 4), np.complex64), TypeError, "is complex.*pass x.real"),      # never silently drop .imag
+    ([[1.0, 2.0], [3.0]], ValueError, "rectangular.*same length"),
+    (None, TypeError, "numeric array"),
+    (np.ones((3, 4), bool), TypeError, "numeric array"),
+    (np.full((3, 4), 1e39), ValueError, "NaN or inf.*float32's range"),
+])
+def test_build_refuses_more_bad_vectors(X, error, match):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the float64 -> float32 note
+        with pytest.raises(error, match=match):
+            build_index(X, metric="ip")
+
+
+@pytest.mark.parametrize("metric", ["l2", "ip"])
+def test_vectors_whose_scores_would_overflow_float32_are_refused_at_build_and_search(data, metric):
+    X, Q = data
+    with pytest.raises(ValueError, match="would overflow float32.*Scale the vectors down"):
+        build_index(X * np.float32(1e19), metric=metric)
+    with pytest.raises(ValueError, match="Q rows .* would overflow float32"):
+        search(build_index(X, metric=metric), Q * np.float32(1e19), k=3)
+
+
+def test_a_bare_faiss_index_whose_scores_overflow_is_an_error_not_a_nprobe_hint(data):
+    X, Q = data
+    bare = faiss.IndexFlatL2(16)
+    bare.add(X * np.float32(1e20))  # built outside build_index, so nothing refused it
+    with pytest.raises(ValueError, match="scores overflowed float32"):
+        search(bare, Q * np.float32(1e18), k=3)
+
+
+def test_cosine_handles_vectors_whose_squares_over_or_underflow_float32(data):
+    X, Q = data
+    for scale in (np.float32(1e25), np.float32(1e-25)):
+        index = build_index(X * scale, metric="cosine")
+        np.testing.assert_array_equal(search(index, Q * scale, k=5)[1], search(build_index(X), Q, k=5)[1])
+
+
+@pytest.mark.parametrize("kwargs,error,match", [
+    ({"nlist": 8}, ValueError, "nlist=8 applies to kind='ivf' only"),
+    ({"kind": "ivf", "nlist": 8, "seed": -1}, ValueError, "seed must be an int >= 0"),
+    ({"kind": "ivf", "nlist": 8, "seed": "0"}, ValueError, "seed must be an int >= 0"),
+    ({"kind": "ivf", "nlist": 2.0}, ValueError, "nlist must be an int >= 1"),
+    ({"model_id": 5}, TypeError, "model_id must be a str"),
+    ({"metric": ["l2"]}, ValueError, "metric must be one of"),
+])
+def test_build_refuses_more_bad_parameters(data, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        build_index(data[0], **kwargs)
+
+
+def test_missing_nlist_gives_the_course_rule_with_both_numbers(data):
+    with pytest.raises(ValueError) as caught:
+        build_index(data[0], kind="ivf")
+    message = str(caught.value)
+    assert "4·sqrt(n) to 16·sqrt(n) lists (faiss wiki, 'Guidelines to choose an index')" in message
+    assert "here 80 to 320 for n = 400 vectors" in message                  # 4 and 16 x sqrt(400) = 20
+    assert "at most n/39 = 10 so that k-means gets 39 training points per list" in message
+
+
+def test_vector_index_refuses_a_metric_that_contradicts_its_faiss_index(data):
+    flat_ip = build_index(data[0], metric="ip").faiss_index
+    with pytest.raises(ValueError, match="metric='l2' does not match the faiss index"):
+        VectorIndex(flat_ip, "l2", "flat")
+    with pytest.raises(ValueError, match="metric must be one of"):
+        VectorIndex(flat_ip, "cos", "flat")
+    with pytest.raises(TypeError, match="faiss_index must be a faiss index"):
+        VectorIndex(data[0], "ip", "flat")

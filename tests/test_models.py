@@ -62,3 +62,44 @@ def test_ambiguous_pooling_config_is_refused(tmp_path):
         {"pooling_mode_mean_tokens": True, "pooling_mode_cls_token": True}))
     with pytest.raises(ValueError, match="exactly one"):
         read_sentence_config(tmp_path)
+
+
+# --- paths that are not model folders (issue 12) --------------------------------------------------
+
+@pytest.mark.parametrize("make", [lambda tmp: str(tmp / "missing" / "model"), lambda tmp: tmp / "missing",
+                                  lambda tmp: "./no-such-model-folder", lambda tmp: "a/b/c"])
+def test_a_missing_folder_says_so_instead_of_suggesting_a_download(tmp_path, make):
+    with pytest.raises(ModelNotFoundError, match="does not exist.*check the path") as err:
+        resolve_model(make(tmp_path), allow_download=False)
+    assert "huggingface-cli" not in str(err.value)
+
+
+def test_a_file_given_as_a_model_says_it_is_a_file(tmp_path):
+    (tmp_path / "model.safetensors").write_bytes(b"x")
+    with pytest.raises(ModelNotFoundError, match=r"model.safetensors is a file, not a model folder.*perhaps") as err:
+        resolve_model(tmp_path / "model.safetensors")
+    assert "huggingface-cli" not in str(err.value)
+
+
+@pytest.mark.parametrize("name,content,match", [
+    ("modules.json", "{broken", "modules.json is not valid JSON"),
+    ("modules.json", '{"a": 1}', "must be a list of module entries"),
+    ("1_Pooling/config.json", "", "config.json is not valid JSON"),
+    ("1_Pooling/config.json", "[1]", "must be a JSON object"),
+    ("sentence_bert_config.json", '{"max_seq_length": -5}', "max_seq_length=-5"),
+])
+def test_a_damaged_sentence_config_names_the_file(tmp_path, name, content, match):
+    (tmp_path / name).parent.mkdir(exist_ok=True)
+    (tmp_path / name).write_text(content)
+    with pytest.raises(ValueError, match=match):
+        read_sentence_config(tmp_path)
+
+
+def test_read_sentence_config_refuses_a_missing_folder(tmp_path):
+    with pytest.raises(NotADirectoryError, match="is not a folder"):
+        read_sentence_config(tmp_path / "nope")
+
+
+def test_allow_download_must_be_a_bool_or_none():
+    with pytest.raises(TypeError, match="allow_download must be True, False or None"):
+        resolve_model(DEFAULT_TEXT_MODEL, allow_download="no")

@@ -163,3 +163,85 @@ def test_image_grid_draws_one_panel_per_image_and_refuses_mismatches():
         image_grid(IMAGES, ["a"])
     with pytest.raises(ValueError, match="ncols"):
         image_grid(IMAGES, ["a", "b", "c"], ncols=0)
+
+
+# --- hostile images and arguments (issue 12) ------------------------------------------------------
+
+def _grey(mode, value, size=(8, 8)):
+    dtype = {"I;16": np.uint16, "I": np.int32, "F": np.float32}[mode]
+    image = Image.fromarray(np.full(size[::-1], value, dtype=dtype))
+    return image if image.mode == mode else image.convert(mode)
+
+
+@pytest.mark.parametrize("mode,value,want", [
+    ("I;16", 65535, 255), ("I;16", 32896, 128), ("I;16", 0, 0),   # 16-bit: / 257, not clipped at 255
+    ("F", 0.5, 128), ("F", 1.0, 255),                            # float fractions: x 255
+    ("F", 200.0, 200), ("I", 200, 200),                          # already 8-bit levels
+])
+def test_wide_images_are_scaled_to_8_bits_not_clipped(mode, value, want):
+    from helpers.conse import to_rgb
+    rgb = np.asarray(to_rgb(_grey(mode, value)))
+    assert rgb.shape == (8, 8, 3) and (rgb == want).all()
+
+
+def test_wide_images_with_other_ranges_are_stretched_and_differ():
+    from helpers.conse import to_rgb
+    ramp = Image.fromarray(np.arange(64, dtype=np.int32).reshape(8, 8) * 1000)  # mode I, 0..63,000
+    rgb = np.asarray(to_rgb(ramp))[..., 0].ravel()
+    assert rgb.min() == 0 and rgb.max() == 255 and (np.diff(rgb.astype(int)) > 0).all()  # stretched, in order
+    enc = RandomEncoder(dim=8)
+    a, b = enc.encode_images([_grey("I;16", 1000), _grey("I;16", 2000)])
+    assert not np.allclose(a, b)  # both were white (clipped) before
+
+
+def test_nan_pixels_are_refused_naming_the_image():
+    with pytest.raises(ValueError, match=r"images\[1\] \(mode F\) holds NaN or inf pixels"):
+        RandomEncoder(dim=8).encode_images([IMAGES[0], _grey("F", np.nan)])
+
+
+def test_a_truncated_image_file_is_named_by_index_and_path(tmp_path):
+    path = tmp_path / "photo.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(path)
+    path.write_bytes(path.read_bytes()[:2000])
+    truncated = Image.open(path)
+    with pytest.raises(ValueError, match=r"images\[2\] \(.*photo.png\) cannot be read .*truncated or damaged"):
+        RandomEncoder(dim=8).encode_images([IMAGES[0], IMAGES[1], truncated])
+
+
+@pytest.mark.parametrize("batch_size", [0, -1, 1.5, True, "8"])
+def test_bad_batch_sizes_are_refused_naming_the_argument(any_encoder, batch_size):
+    for call in (any_encoder.encode_images, any_encoder.encode_text):
+        with pytest.raises(ValueError, match="batch_size must be a positive int such as 32"):
+            call(IMAGES if call == any_encoder.encode_images else TEXTS, batch_size=batch_size)
+
+
+@pytest.mark.parametrize("batch_size", [0, -1, 1.5])
+def test_the_offline_encoder_refuses_bad_batch_sizes_too(offline, batch_size):
+    with pytest.raises(ValueError, match="batch_size must be a positive int"):
+        offline.encode_images(IMAGES, batch_size=batch_size)
+    with pytest.raises(ValueError, match="batch_size must be a positive int"):
+        offline.encode_text(TEXTS, batch_size=batch_size)
+
+
+def test_numpy_arrays_get_a_fromarray_hint():
+    with pytest.raises(TypeError, match="fromarray"):
+        RandomEncoder(dim=8).encode_images(np.zeros((2, 4, 4, 3), np.uint8))
+
+
+@pytest.mark.parametrize("kwargs,match", [({"dim": True}, "dim must be a positive int"),
+                                          ({"seed": -1}, "seed must be an int >= 0"),
+                                          ({"seed": 1.5}, "seed must be an int >= 0")])
+def test_random_encoder_refuses_bad_settings(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        RandomEncoder(**kwargs)
+
+
+@pytest.mark.parametrize("q, ks, error, match", [
+    (np.ones((2, 3), np.complex64), (1,), TypeError, "complex"),
+    (np.full((2, 3), np.nan), (1,), ValueError, "NaN or inf"),
+    (np.ones((2, 3)), (True,), ValueError, "ks must be positive ints"),
+    (np.ones((2, 3)), 5, ValueError, "ks must be positive ints"),
+])
+def test_retrieval_recall_refuses_more_bad_input(q, ks, error, match):
+    with pytest.raises(error, match=match):
+        retrieval_recall(q, np.ones((4, 3)), [0, 1], ks)

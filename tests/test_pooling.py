@@ -35,3 +35,10 @@ def test_get_pooler_by_name_or_function():
     assert get_pooler(naive_mean_pool) is naive_mean_pool
     with pytest.raises(ValueError, match="one of"):
         get_pooler("average")
+
+
+def test_pooling_refuses_numpy_arrays_with_a_fix():
+    import numpy as np
+    from helpers.pooling import mean_pool
+    with pytest.raises(TypeError, match="torch.as_tensor"):
+        mean_pool(np.zeros((1, 2, 3)), np.ones((1, 2)))

@@ -36,3 +36,9 @@ def test_bad_environment_value_names_the_variable(monkeypatch):
     monkeypatch.setenv("COURSE_THREADS", "two")
     with pytest.raises(ValueError, match="COURSE_THREADS"):
         repro.setup()
+
+
+@pytest.mark.parametrize("seed", ["a", -1, 1.5, True, 2**32])
+def test_bad_seeds_are_refused_with_the_range(seed):
+    with pytest.raises(ValueError, match=r"seed must be an int from 0 to 2\*\*32 - 1"):
+        repro.setup(seed)

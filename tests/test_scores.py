@@ -256,3 +256,73 @@ def test_score_figures_draw_and_reject_bad_input():
     plt.close("all")
     with pytest.raises(ValueError, match="non-empty 1-D"):
         plots.score_histograms({"relevant": np.array([])}, xlabel="cosine")
+
+
+# --- Calibrator.load on damaged files, and other hostile input (issue 12) -------------------------
+
+def _fitted(kind="logistic"):
+    rng = np.random.default_rng(0)
+    scores = rng.uniform(-1, 1, 200)
+    labels = (scores + rng.normal(0, 0.3, 200) > 0).astype(int)
+    return Calibrator(kind).fit(scores, labels)
+
+
+@pytest.mark.parametrize("content,match", [
+    ("", "is not valid JSON .*empty or truncated"),
+    ('{"format": "helpers.scores.Calibrator/1", "kind": "logi', "is not valid JSON"),
+    ("[]", "expected a JSON object with format"),
+    ('{"format": "helpers.scores.Calibrator/1"}', "kind must be one of"),
+    ('{"format": "helpers.scores.Calibrator/1", "kind": "logistic", "params": {"coef": 1}}',
+     r"needs params \['coef', 'intercept'\]"),
+    ('{"format": "helpers.scores.Calibrator/1", "kind": "logistic", "params": {"coef": "1", "intercept": 0}}',
+     "finite numbers"),
+    ('{"format": "helpers.scores.Calibrator/1", "kind": "logistic", "params": {"coef": NaN, "intercept": 0}}',
+     "finite numbers"),
+    ('{"format": "helpers.scores.Calibrator/1", "kind": "logistic", "params": {"coef": -2, "intercept": 0}}',
+     "slope > 0"),
+    ('{"format": "helpers.scores.Calibrator/1", "kind": "isotonic", "params": {"x": [0, 1], "y": [0]}}',
+     "equally long"),
+    ('{"format": "helpers.scores.Calibrator/1", "kind": "isotonic", "params": {"x": [1, 0], "y": [0, 1]}}',
+     "non-decreasing"),
+    ('{"format": "helpers.scores.Calibrator/1", "kind": "isotonic", "n_fit": -3, "params": {"x": [0], "y": [0]}}',
+     "n_fit must be a count"),
+])
+def test_calibrator_load_refuses_damaged_files_naming_the_path(tmp_path, content, match):
+    path = tmp_path / "cal.json"
+    path.write_text(content)
+    with pytest.raises(ValueError, match=match) as caught:
+        Calibrator.load(path)
+    assert str(path) in str(caught.value) and "again" in str(caught.value)
+
+
+def test_calibrator_load_refuses_missing_paths_and_folders(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist: save a fitted Calibrator there first"):
+        Calibrator.load(tmp_path / "nope.json")
+    with pytest.raises(IsADirectoryError, match="is a folder"):
+        Calibrator.load(tmp_path)
+    with pytest.raises(TypeError, match="path must be a file path"):
+        Calibrator.load(None)
+
+
+def test_a_truncated_save_is_refused_and_a_good_one_round_trips(tmp_path):
+    cal = _fitted()
+    cal.save(tmp_path / "cal.json")
+    text = (tmp_path / "cal.json").read_text()
+    np.testing.assert_array_equal(Calibrator.load(tmp_path / "cal.json").predict([0.1, 0.5]), cal.predict([0.1, 0.5]))
+    (tmp_path / "cal.json").write_text(text[: len(text) // 2])
+    with pytest.raises(ValueError, match="cal.json is not valid JSON"):
+        Calibrator.load(tmp_path / "cal.json")
+
+
+@pytest.mark.parametrize("call,error,match", [
+    (lambda: scores.to_similarity(np.array([0.5 + 1j]), "cosine"), TypeError, "is complex"),
+    (lambda: scores.choose_threshold(np.linspace(0, 1, 20), np.arange(20) > 10, "0.9"), ValueError, "target_precision"),
+    (lambda: scores.choose_threshold(np.linspace(0, 1, 20), np.arange(20) > 10, True), ValueError, "target_precision"),
+    (lambda: scores.evaluate_threshold(np.linspace(0, 1, 20), np.arange(20) > 10, float("nan")), ValueError,
+     "threshold must be a finite number"),
+    (lambda: scores.reliability_table(np.linspace(0, 1, 20), np.arange(20) > 10, n_bins=True), ValueError, "n_bins"),
+    (lambda: scores.minmax_per_query([[1, 2], [3]]), ValueError, "rows have different lengths"),
+])
+def test_more_hostile_score_inputs(call, error, match):
+    with pytest.raises(error, match=match):
+        call()

@@ -68,3 +68,26 @@ def test_zero_vector_has_no_cosine():
 def test_bad_k(k):
     with pytest.raises(ValueError, match="k must"):
         sim.top_k(np.ones((1, 3)), k)
+
+
+# --- hostile input (issue 12) ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("call,error,match", [
+    (lambda: sim.cosine_scores(np.ones((2, 3), np.complex64), np.ones((2, 3))), TypeError, "complex"),
+    (lambda: sim.cosine_scores(3.0, 2.0), ValueError, r"got \(\)"),
+    (lambda: sim.dot_scores(np.ones((2, 0)), np.ones((2, 0))), ValueError, "d >= 1"),
+    (lambda: sim.dot_scores([[1.0, 2.0], [3.0]], [[1.0, 2.0]]), ValueError, "rectangular"),
+    (lambda: sim.dot_scores(np.full((1, 2), 1e20, np.float32), np.full((1, 2), 1e20, np.float32)), ValueError,
+     "overflowed float32"),
+    (lambda: sim.top_k(np.ones((2, 3)), True), ValueError, "k must be a positive int"),
+    (lambda: sim.top_k(np.ones((2, 3)), 2, largest="yes"), TypeError, "largest must be True"),
+    (lambda: sim.l2_distances(np.ones((1, 2)), np.ones((1, 2)), squared=None), TypeError, "squared must be"),
+])
+def test_hostile_input_is_refused(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_cosine_of_vectors_whose_squares_over_or_underflow_float32():
+    x = np.array([[1e30, 1e30], [1e-30, 2e-30], [3, 4]], np.float32)
+    np.testing.assert_allclose(sim.normalize(x), [[0.70710677] * 2, [0.4472136, 0.8944272], [0.6, 0.8]], rtol=1e-6)
