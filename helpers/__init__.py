@@ -17,10 +17,14 @@ Public surface, one module per idea (import the module you need; nothing runs at
 - helpers.multimodal  text-and-image encoders behind one interface                        (06)
 - helpers.conse       ConSE: an ImageNet classifier's probabilities to a text-space vector (06)
 - helpers.lookalike   synthetic look-alike corpora for measuring IVF at scale              (04)
+- helpers.lexical     BM25 keyword search, saved without pickle                            (07)
+- helpers.fusion      hybrid search: reciprocal rank fusion and convex combination         (07)
+- helpers.chunking    long documents: token windows with character spans, max per document (07)
 - helpers.plots       the course's figures                                                 (02+)
 - helpers.check       checks for the exercises' answers                                    (all)
 """
 
 __all__ = ["models", "pooling", "embed", "data", "repro", "similarity", "cache", "files", "index", "store",
-           "evaluate", "lookalike", "scores", "multimodal", "conse", "plots", "check"]
+           "evaluate", "lookalike", "scores", "multimodal", "conse", "lexical", "fusion", "chunking", "plots",
+           "check"]
 __version__ = "0.1.0"
