@@ -15,10 +15,14 @@ Public surface, one module per idea (import the module you need; nothing runs at
 - helpers.scores      what scores mean: conversions, normalisations, calibration          (05)
 - helpers.multimodal  text-and-image encoders behind one interface                        (06)
 - helpers.conse       ConSE: an ImageNet classifier's probabilities to a text-space vector (06)
+- helpers.ann         faiss factory strings: build, train checks, per-family search knobs (08)
+- helpers.rescore     two-stage search: compressed codes in RAM, rescoring from disk        (08)
+- helpers.synthetic   the real reference set and a synthetic set fitted to it              (08)
+- helpers.pareto      every index family on one recall / speed / memory table               (08)
 - helpers.plots       the course's figures                                                 (02+)
 - helpers.check       checks for the exercises' answers                                    (all)
 """
 
 __all__ = ["models", "pooling", "embed", "data", "repro", "similarity", "cache", "files", "index",
-           "evaluate", "scores", "multimodal", "conse", "plots", "check"]
+           "evaluate", "scores", "multimodal", "conse", "ann", "rescore", "synthetic", "pareto", "plots", "check"]
 __version__ = "0.1.0"
