@@ -67,8 +67,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--n", type=int, default=1_000_000, help="synthetic corpus size (vectors)")
     parser.add_argument("--nlist", type=int, default=1024, help="IVF lists (at most n // 39)")
     parser.add_argument("--hnsw-m", type=lambda s: [int(x) for x in s.split(",")], default=[32])
-    parser.add_argument("--centres", type=int, default=1000, help="mixture centres fitted to the real vectors")
-    parser.add_argument("--train", type=int, default=100_000, help="vectors to train IVF and PQ on")
+    parser.add_argument("--centres", type=int, default=2500, help="mixture centres fitted to the real vectors")
+    parser.add_argument("--train", type=int, default=40_000, help="vectors to train IVF and PQ on (>= 39 * nlist)")
     parser.add_argument("--repeats", type=int, default=3, help="timed runs per setting; the best is kept")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
@@ -78,20 +78,18 @@ def parse_args() -> argparse.Namespace:
 
 
 def print_targets(table: pd.DataFrame, flat_qps: float) -> None:
-    """Each target of issue 15 on its own line, met or not, with the configuration that meets it (or the best)."""
+    """Each target of issue 15 on its own line, met or not: the fastest row that meets it, else the nearest miss."""
     fast = table["speedup_vs_flat"] >= 10
-    small = table[(table["ram_bytes_per_vector"] <= FLAT_BYTES / 16) & (table["recall@10"] >= 0.95)]
-    hit = small[small["speedup_vs_flat"] >= 10]
-    best = (hit if len(hit) else small if len(small) else table[table["ram_bytes_per_vector"] <= FLAT_BYTES / 16])
-    best = best.sort_values(["recall@10", "qps"], ascending=False).iloc[0] if len(best) else None
-    line = "no configuration keeps RAM <= 96 bytes" if best is None else _row(best)
-    print(f"target 1 (RAM <= 96 bytes/vector, recall@10 >= 0.95, >= 10x flat QPS): "
-          f"{'met' if len(hit) else 'NOT met'}: {line}")
-    hnsw = table[table["index"].str.startswith("HNSW")]
-    ok = hnsw[(hnsw["recall@10"] >= 0.95) & fast.loc[hnsw.index]]
-    pick = ok.sort_values("qps", ascending=False) if len(ok) else hnsw.sort_values("recall@10", ascending=False)
-    print(f"target 2 (HNSW recall@10 >= 0.95 at >= 10x flat QPS): {'met' if len(ok) else 'NOT met'}: "
-          f"{_row(pick.iloc[0]) if len(pick) else 'HNSW not run'}")
+    accurate = table["recall@10"] >= 0.95
+    small = table["ram_bytes_per_vector"] <= FLAT_BYTES / 16
+    hnsw = table["index"].str.startswith("HNSW")
+    for name, scope in [("target 1 (RAM <= 96 bytes/vector, recall@10 >= 0.95, >= 10x flat QPS)", small),
+                        ("target 2 (HNSW recall@10 >= 0.95 at >= 10x flat QPS)", hnsw)]:
+        hits = table[scope & accurate & fast]
+        near = table[scope & accurate]  # accurate enough, too slow: the fastest of them is the nearest miss
+        pick = hits if len(hits) else near if len(near) else table[scope].sort_values("recall@10").iloc[-1:]
+        row = pick.sort_values("qps").iloc[-1] if len(pick) else None
+        print(f"{name}: {'met' if len(hits) else 'NOT met'}: {_row(row) if row is not None else 'not run'}")
     print(f"flat baseline: {flat_qps:,.0f} queries/s")
     for name, rows in table.groupby("index", sort=False):
         print(f"build time {name}: {rows['build_s'].iloc[0]:.1f} s")
@@ -138,7 +136,7 @@ def main() -> None:
     exact = synthetic.exact_top(X, Q)
     train = X[:args.train]
     table = sweep(X, Q, configs(args.nlist, args.hnsw_m), exact, repeats=args.repeats, seed=args.seed,
-                  train=train, log=print)
+                  train=train, log=print, deterministic=False)  # HNSW built on all threads, as in production
     flat_qps = float(table["qps"].iloc[0])
     table["speedup_vs_flat"] = table["qps"] / flat_qps
     print(table.to_string(index=False, formatters={

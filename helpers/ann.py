@@ -133,8 +133,12 @@ def _quiet_and_seeded(index: faiss.Index, seed: int) -> None:
 
 
 def build(X: np.ndarray, factory: str, metric: str = "cosine", seed: int = 0, train: np.ndarray | None = None,
-          efConstruction: int | None = None) -> faiss.Index:
-    """Build, train (on `train` or X) and fill the index named by `factory`; X prepared by helpers.index.as_vectors."""
+          efConstruction: int | None = None, deterministic: bool = True) -> faiss.Index:
+    """Build, train (on `train` or X) and fill the index named by `factory`; X prepared by helpers.index.as_vectors.
+
+    faiss inserts into an HNSW graph from several threads at once, so the links can depend on thread timing;
+    `deterministic` (the default) adds HNSW vectors on one thread, so a notebook's recall repeats exactly.
+    """
     index = parse(factory, X.shape[1], metric)
     train = X if train is None else train
     check_training_set(index, len(train))
@@ -146,7 +150,13 @@ def build(X: np.ndarray, factory: str, metric: str = "cosine", seed: int = 0, tr
         hnsw[0].hnsw.efConstruction = _positive_int(efConstruction, "efConstruction")
     if not index.is_trained:
         index.train(train)
-    index.add(X)
+    threads = faiss.omp_get_max_threads()
+    if hnsw and deterministic:
+        faiss.omp_set_num_threads(1)
+    try:
+        index.add(X)
+    finally:
+        faiss.omp_set_num_threads(threads)
     return index
 
 

@@ -348,7 +348,7 @@ def ivfpq_gigabytes(answer: Any, n_vectors: int, m: int, nbits: int) -> Verdict:
         return _report(False, "that counts the codes only; an IVF list stores each vector's 8-byte id beside its code")
     if abs(got - n_vectors * (m + 8) / 1e9) <= 1e-6 * want:
         return _report(False, f"that counts one byte per code; 'x{nbits}' means {nbits} bits per code")
-    if abs(got * 1e9 - want) <= 1e-6 * want or abs(got * 2**30 - want * 1e9) <= 1e-6 * want * 1e9:
+    if abs(got - want * 1e9) <= 1e-6 * want * 1e9 or abs(got - want * 1e9 / 2**30) <= 1e-6 * want:  # bytes, GiB
         return _report(False, "check the unit: the question asks for gigabytes of 10**9 bytes")
     return _report(False, f"bytes per vector = m codes x {nbits} bits / 8, plus the id; times the number of vectors")
 

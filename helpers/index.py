@@ -168,11 +168,11 @@ def build_index(X: Any, kind: str = "flat", metric: str = "cosine", nlist: int |
 # --- ch08 (notebook 08): factory strings and per-family search parameters, delegated to helpers.ann ---
 def _build_factory(X: Any, factory: Any, metric: str, seed: int, model_id: str | None,
                    options: dict) -> VectorIndex:
-    """build_index for a faiss factory string: options are helpers.ann.build's `train` and `efConstruction`."""
-    unknown = sorted(set(options) - {"train", "efConstruction"})
+    """build_index for a faiss factory string: options are helpers.ann.build's train, efConstruction, deterministic."""
+    unknown = sorted(set(options) - {"train", "efConstruction", "deterministic"})
     if unknown:
-        raise TypeError(f"build_index got unexpected options {unknown}; a factory-string kind takes train= "
-                        "and efConstruction=")
+        raise TypeError(f"build_index got unexpected options {unknown}; a factory-string kind takes train=, "
+                        "efConstruction= and deterministic=")
     if not isinstance(factory, str):
         raise ValueError(f"kind must be one of {KINDS} or a faiss factory string such as 'HNSW32,Flat', got {factory!r}")
     X = as_vectors(X, "X", metric=metric)
@@ -185,7 +185,8 @@ def _build_factory(X: Any, factory: Any, metric: str, seed: int, model_id: str |
         ann.parse(factory, X.shape[1], metric)
     except ValueError as err:
         raise ValueError(f"kind must be one of {KINDS} or a faiss factory string: {err}") from None
-    index = ann.build(X, factory, metric, seed=seed, train=train, efConstruction=options.get("efConstruction"))
+    index = ann.build(X, factory, metric, seed=seed, train=train, efConstruction=options.get("efConstruction"),
+                      deterministic=options.get("deterministic", True))
     return VectorIndex(index, metric, factory, model_id)
 
 

@@ -76,7 +76,7 @@ def _describe(setting: dict) -> str:
 
 def sweep(X: np.ndarray, Q: np.ndarray, configs: list[Config], exact: np.ndarray, k: int = 10, repeats: int = 3,
           seed: int = 0, train: np.ndarray | None = None, store_dir: str | Path | None = None,
-          log: Callable[[str], None] | None = None) -> pd.DataFrame:
+          log: Callable[[str], None] | None = None, deterministic: bool = True) -> pd.DataFrame:
     """One row per (config, setting): recall@k vs `exact`, seconds per batch, QPS, RAM and disk bytes per vector, build s."""
     X = np.ascontiguousarray(X, dtype=np.float32)
     Q = np.ascontiguousarray(Q, dtype=np.float32)
@@ -89,15 +89,22 @@ def sweep(X: np.ndarray, Q: np.ndarray, configs: list[Config], exact: np.ndarray
         store = None
         if any(c.rescore_from_disk or c.factory == "binary" for c in configs):
             store = rescore.open_store(rescore.save_store(X, Path(folder) / "vectors.npy"))
+        built: tuple = (None, None, 0.0, 0.0)  # (factory, index, ram, build_s): reused by the next config if equal
         for config in configs:
             start = time.perf_counter()
-            if config.factory == "binary":
+            if config.factory == built[0]:
+                index, ram, build_s = built[1:]
+            elif config.factory == "binary":
                 index = rescore.binary_index(_binary_codes(X))
                 ram = faiss.serialize_index_binary(index).size / len(X)
             else:
-                index = build_index(X, kind=config.factory, metric="ip", seed=seed, train=train)
+                built = (None, None, 0.0, 0.0)  # let the previous index go before building the next
+                index = build_index(X, kind=config.factory, metric="ip", seed=seed, train=train,
+                                    deterministic=deterministic)
                 ram = ann.bytes_per_vector(index.faiss_index)
-            build_s = time.perf_counter() - start
+            if config.factory != built[0]:
+                build_s = time.perf_counter() - start
+                built = (config.factory, index, ram, build_s)
             disk = ram + (4 * X.shape[1] if config.factory == "binary" or config.rescore_from_disk else 0)
             if log:
                 log(f"{config.label}: built in {build_s:.1f} s, {ram:.1f} bytes per vector in RAM")
@@ -106,7 +113,7 @@ def sweep(X: np.ndarray, Q: np.ndarray, configs: list[Config], exact: np.ndarray
                 rows.append({"index": config.label, "factory": config.factory, "settings": _describe(setting),
                              "recall@10": neighbour_recall(ids, exact), "qps": len(Q) / seconds,
                              "ram_bytes_per_vector": ram, "disk_bytes_per_vector": disk, "build_s": build_s})
-            del index
+            del index  # `built` keeps it only while the next config may reuse it
     return pd.DataFrame(rows)
 
 

@@ -17,7 +17,8 @@ def test_ivfpq_gigabytes():
     assert not codes_only and "8-byte id" in codes_only.message
     bytes_codes = check.ivfpq_gigabytes(7.2, n_vectors=n, m=64, nbits=4)
     assert not bytes_codes and "4 bits per code" in bytes_codes.message
-    assert "gigabytes of 10**9" in check.ivfpq_gigabytes(4.0e9, n_vectors=n, m=64, nbits=4).message
+    assert "gigabytes of 10**9" in check.ivfpq_gigabytes(4.0e9, n_vectors=n, m=64, nbits=4).message   # bytes
+    assert "gigabytes of 10**9" in check.ivfpq_gigabytes(4e9 / 2**30, n_vectors=n, m=64, nbits=4).message  # GiB
     assert "one number" in check.ivfpq_gigabytes("four", n_vectors=n, m=64, nbits=4).message
 
 
@@ -60,7 +61,7 @@ def test_rescoring_depth():
     bq = np.packbits(Q > 0, axis=1)
     recalls = {dp: neighbour_recall(rescore(Q, index.search(bq, dp)[1], X, k=10)[1], exact)
                for dp in (10, 20, 40, 80, 160, 320)}
-    target = 0.9
+    target = recalls[40]   # random 64-d vectors are hard for binary codes: aim at what depth 40 reaches
     want = min(dp for dp, r in recalls.items() if r >= target)
     args = (index, bq, Q, X, exact, target)
     assert check.rescoring_depth(want, *args)
