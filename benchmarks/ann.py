@@ -47,17 +47,18 @@ FLAT_BYTES = 4 * 384
 
 
 def configs(nlist: int, hnsw_m: list[int]) -> list[Config]:
-    """The families and the settings swept for each, flat first (the baseline)."""
-    probes = [8, 16, 32, 64]
+    """The families and the settings swept for each, flat first (the baseline); configs sharing an index adjacent."""
     out = [Config("Flat (exact)", "Flat")]
-    out += [Config(f"HNSW{m},Flat", f"HNSW{m},Flat", [{"efSearch": e} for e in (16, 32, 64, 128, 256)])
+    out += [Config(f"HNSW{m},Flat", f"HNSW{m},Flat", [{"efSearch": e} for e in (16, 24, 32, 48, 64, 128, 256)])
             for m in hnsw_m]
-    out += [Config(f"IVF{nlist},SQ8", f"IVF{nlist},SQ8", [{"nprobe": p} for p in probes]),
-            Config(f"IVF{nlist},PQ48x4fs", f"IVF{nlist},PQ48x4fs", [{"nprobe": p} for p in probes]),
+    out += [Config(f"IVF{nlist},SQ8", f"IVF{nlist},SQ8", [{"nprobe": p} for p in (8, 16, 32, 64)]),
+            Config(f"IVF{nlist},PQ48x4fs", f"IVF{nlist},PQ48x4fs", [{"nprobe": p} for p in (8, 16, 32, 64)]),
+            Config(f"IVF{nlist},PQ48x4fs + rescoring from disk", f"IVF{nlist},PQ48x4fs",
+                   [{"nprobe": p, "depth": d} for p in (16, 32) for d in (40, 160, 320)], rescore_from_disk=True),
+            Config(f"IVF{nlist},PQ48 + rescoring from disk", f"IVF{nlist},PQ48",
+                   [{"nprobe": p, "depth": d} for p in (16, 32) for d in (40, 160)], rescore_from_disk=True),
             Config(f"IVF{nlist},PQ48x4fs,RFlat", f"IVF{nlist},PQ48x4fs,RFlat",
                    [{"nprobe": p, "k_factor": f} for p in (16, 32) for f in (4, 16)]),
-            Config(f"IVF{nlist},PQ48x4fs + rescoring from disk", f"IVF{nlist},PQ48x4fs",
-                   [{"nprobe": p, "depth": d} for p in (16, 32) for d in (40, 160)], rescore_from_disk=True),
             Config("binary + rescoring from disk", "binary", [{"depth": d} for d in (40, 160, 640)])]
     return out
 
