@@ -20,11 +20,15 @@ Public surface, one module per idea (import the module you need; nothing runs at
 - helpers.lexical     BM25 keyword search, saved without pickle                            (07)
 - helpers.fusion      hybrid search: reciprocal rank fusion and convex combination         (07)
 - helpers.chunking    long documents: token windows with character spans, max per document (07)
+- helpers.ann         faiss factory strings: build, train checks, per-family search knobs (08)
+- helpers.rescore     two-stage search: compressed codes in RAM, rescoring from disk        (08)
+- helpers.synthetic   the real reference set and a synthetic set fitted to it              (08)
+- helpers.pareto      every index family on one recall / speed / memory table               (08)
 - helpers.plots       the course's figures                                                 (02+)
 - helpers.check       checks for the exercises' answers                                    (all)
 """
 
 __all__ = ["models", "pooling", "embed", "data", "repro", "similarity", "cache", "files", "index", "store",
-           "evaluate", "lookalike", "scores", "multimodal", "conse", "lexical", "fusion", "chunking", "plots",
-           "check"]
+           "evaluate", "lookalike", "scores", "multimodal", "conse", "lexical", "fusion", "chunking", "ann",
+           "rescore", "synthetic", "pareto", "plots", "check"]
 __version__ = "0.1.0"

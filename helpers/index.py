@@ -20,6 +20,7 @@ from typing import Any
 import faiss
 import numpy as np
 
+from helpers import ann  # ch08: factory-string indexes
 
 METRICS = ("cosine", "ip", "l2")
 KINDS = ("flat", "ivf")
@@ -198,14 +199,18 @@ def _ivf(X: np.ndarray, metric: str, nlist: Any, nprobe: Any, seed: int) -> fais
 
 
 def build_index(X: Any, kind: str = "flat", metric: str = "cosine", nlist: int | None = None,
-                nprobe: int = 1, seed: int = 0, model_id: str | None = None) -> VectorIndex:
-    """Index the rows of X: kind "flat" (exact) or "ivf" (nlist k-means lists, nprobe searched)."""
+                nprobe: int = 1, seed: int = 0, model_id: str | None = None, **factory_options: Any) -> VectorIndex:
+    """Index the rows of X: kind "flat" (exact), "ivf" (nlist k-means lists, nprobe searched) or a faiss factory string."""
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
     if model_id is not None and not isinstance(model_id, str):
         raise TypeError(f"model_id must be a str (the id of the model that made the vectors) or None, got {model_id!r}")
+    # --- ch08 (notebook 08): any other kind is a faiss factory string, built by helpers.ann ---
+    if kind not in KINDS:
+        return _build_factory(X, kind, metric, seed, model_id, factory_options)
+    if factory_options:
+        raise TypeError(f"{sorted(factory_options)} apply only to factory-string kinds such as 'HNSW32,Flat'")
+    # --- end ch08 ---
     if kind == "flat" and nlist is not None:
         raise ValueError(f"nlist={nlist!r} applies to kind='ivf' only; a flat index has no lists: drop nlist "
                          "or pass kind='ivf'")
@@ -220,6 +225,39 @@ def build_index(X: Any, kind: str = "flat", metric: str = "cosine", nlist: int |
     return VectorIndex(index, metric, kind, model_id)
 
 
+# --- ch08 (notebook 08): factory strings and per-family search parameters, delegated to helpers.ann ---
+def _build_factory(X: Any, factory: Any, metric: str, seed: int, model_id: str | None,
+                   options: dict) -> VectorIndex:
+    """build_index for a faiss factory string: options are helpers.ann.build's train, efConstruction, deterministic."""
+    unknown = sorted(set(options) - {"train", "efConstruction", "deterministic"})
+    if unknown:
+        raise TypeError(f"build_index got unexpected options {unknown}; a factory-string kind takes train=, "
+                        "efConstruction= and deterministic=")
+    if not isinstance(factory, str):
+        raise ValueError(f"kind must be one of {KINDS} or a faiss factory string such as 'HNSW32,Flat', got {factory!r}")
+    X = as_vectors(X, "X", metric=metric)
+    if len(X) == 0:
+        raise ValueError("X is empty (0 vectors): there is nothing to index")
+    train = options.get("train")
+    if train is not None:
+        train = as_vectors(train, "train", dim=X.shape[1], metric=metric)
+    try:
+        ann.parse(factory, X.shape[1], metric)
+    except ValueError as err:
+        raise ValueError(f"kind must be one of {KINDS} or a faiss factory string: {err}") from None
+    index = ann.build(X, factory, metric, seed=seed, train=train, efConstruction=options.get("efConstruction"),
+                      deterministic=options.get("deterministic", True))
+    return VectorIndex(index, metric, factory, model_id)
+
+
+def _search_params(index: VectorIndex, nprobe: Any, efSearch: Any, k_factor: Any) -> Any:
+    """faiss SearchParameters for flat/ivf (nprobe only) or, via helpers.ann, any factory-string index."""
+    if index.kind in KINDS and efSearch is None and k_factor is None:
+        return None if nprobe is None else faiss.SearchParametersIVF(nprobe=_check_nprobe(nprobe, index.nlist))
+    return ann.search_parameters(index.faiss_index, nprobe=nprobe, efSearch=efSearch, k_factor=k_factor)
+# --- end ch08 ---
+
+
 def _as_vector_index(index: Any) -> VectorIndex:
     if isinstance(index, VectorIndex):
         return index
@@ -230,8 +268,11 @@ def _as_vector_index(index: Any) -> VectorIndex:
     raise TypeError(f"index must come from build_index or load_index, got {type(index).__name__}")
 
 
-def search(index: VectorIndex, Q: Any, k: int = 10, nprobe: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Top-k per query, best first: (scores (nq, k) float32, ids (nq, k) int64); see index.metric."""
+def search(index: VectorIndex, Q: Any, k: int = 10, nprobe: int | None = None, efSearch: int | None = None,
+           k_factor: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Top-k per query, best first: (scores (nq, k) float32, ids (nq, k) int64); see index.metric.
+
+    nprobe (IVF), efSearch (HNSW) and k_factor (a refinement stage, ",RFlat") set the family's knob for this call."""
     index = _as_vector_index(index)
     k = _check_int(k, "k")
     Q = as_vectors(Q, "Q", dim=index.dim, metric=index.metric, allow_1d=True)
@@ -239,7 +280,7 @@ def search(index: VectorIndex, Q: Any, k: int = 10, nprobe: int | None = None) -
         warnings.warn(f"k={k} but the index holds {index.ntotal} vectors: returning {index.ntotal} "
                       "columns per query", stacklevel=2)
         k = index.ntotal
-    params = None if nprobe is None else faiss.SearchParametersIVF(nprobe=_check_nprobe(nprobe, index.nlist))
+    params = _search_params(index, nprobe, efSearch, k_factor)  # ch08: was IVF's nprobe only
     scores, ids = index.faiss_index.search(Q, k, params=params)
     missing = ids < 0
     if (~np.isfinite(scores[~missing])).any() or (missing.any() and index.nlist is None):
@@ -254,11 +295,11 @@ def search(index: VectorIndex, Q: Any, k: int = 10, nprobe: int | None = None) -
 
 
 def time_search(index: VectorIndex, Q: Any, k: int = 10, nprobe: int | None = None,
-                repeats: int = 3) -> tuple[float, np.ndarray]:
+                repeats: int = 3, efSearch: int | None = None, k_factor: float | None = None) -> tuple[float, np.ndarray]:
     """Best-of-`repeats` time of one batched faiss search, in ms per query (queries prepared first); and its ids."""
     index = _as_vector_index(index)
     Q = as_vectors(Q, "Q", dim=index.dim, metric=index.metric)
-    params = None if nprobe is None else faiss.SearchParametersIVF(nprobe=_check_nprobe(nprobe, index.nlist))
+    params = _search_params(index, nprobe, efSearch, k_factor)  # ch08: was IVF's nprobe only
     k, best = min(_check_int(k, "k"), index.ntotal), float("inf")
     for _ in range(_check_int(repeats, "repeats")):
         start = time.perf_counter()

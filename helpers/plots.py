@@ -199,3 +199,60 @@ def ivf_cells(points, centroids, query, neighbour: int, probed: dict[int, Sequen
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
+
+
+# --- 08_compression_graphs ---------------------------------------------------------------------
+
+def pareto_plot(table, title: str = "", target: float | None = None, ram_budget: float | None = None):
+    """Recall@10 against RAM bytes per vector (left) and against queries per second (right), one colour per family."""
+    needed = {"index", "recall@10", "qps", "ram_bytes_per_vector"}
+    if not needed <= set(table.columns) or not len(table):
+        raise ValueError(f"table must be a non-empty DataFrame with columns {sorted(needed)}")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
+    for i, (name, rows) in enumerate(table.groupby("index", sort=False)):
+        style = {"marker": "os^vDP*Xhp"[i % 10], "label": name, "color": f"C{i % 10}"}
+        left.plot(rows["ram_bytes_per_vector"], rows["recall@10"], ls="none", **style)
+        right.plot(rows["qps"], rows["recall@10"], ls="-", **style)
+    for ax, xlabel in ((left, "RAM bytes per vector (log scale)"), (right, "queries per second (log scale)")):
+        ax.set_xscale("log")
+        ax.set_xlabel(xlabel)
+        if target is not None:
+            ax.axhline(target, color="tab:red", ls=":", lw=1)
+    if ram_budget is not None:
+        left.axvline(ram_budget, color="tab:red", ls="--", lw=1, label=f"RAM budget {ram_budget:g} B")
+    left.set_ylabel("recall@10 against exact search")
+    right.legend(loc="lower left", fontsize=7)
+    if ram_budget is not None:
+        left.legend(handles=left.get_legend_handles_labels()[0][-1:], loc="lower right", fontsize=7)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def pq_picture(vector, codes, decoded, m: int, title: str = ""):
+    """Product quantization of one vector: its values split into m sub-vectors, the m codes, the decoded values."""
+    vector, decoded, codes = np.asarray(vector), np.asarray(decoded), np.asarray(codes)
+    if vector.shape != decoded.shape or vector.ndim != 1 or len(codes) != m or len(vector) % m:
+        raise ValueError(f"need a (d,) vector and decoding with d divisible by m={m}, and m codes; got "
+                         f"{vector.shape}, {decoded.shape}, {codes.shape}")
+    dsub = len(vector) // m
+    fig, axes = plt.subplots(3, 1, figsize=(11, 3.6), gridspec_kw={"height_ratios": [1, 1, 1]})
+    limit = float(np.abs(np.concatenate([vector, decoded])).max())
+    for ax, values, label in ((axes[0], vector, "the vector (float32)"), (axes[2], decoded, "decoded from codes")):
+        ax.imshow(values[None, :], aspect="auto", cmap="coolwarm", vmin=-limit, vmax=limit)
+        ax.set_yticks([])
+        ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=8)
+        for j in range(1, m):
+            ax.axvline(j * dsub - 0.5, color="black", lw=0.4)
+    axes[0].set_xticks([])
+    axes[2].set_xlabel(f"dimension (split into {m} sub-vectors of {dsub})")
+    axes[1].imshow(codes[None, :], aspect="auto", cmap="viridis", extent=(-0.5, len(vector) - 0.5, 0, 1))
+    for j, c in enumerate(codes):
+        axes[1].text((j + 0.5) * dsub - 0.5, 0.5, str(int(c)), ha="center", va="center", fontsize=5.5,
+                     rotation=90, color="white")
+    axes[1].set_yticks([])
+    axes[1].set_xticks([])
+    axes[1].set_ylabel(f"{m} codes (1 byte each)", rotation=0, ha="right", va="center", fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
