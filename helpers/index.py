@@ -283,14 +283,16 @@ def search(index: VectorIndex, Q: Any, k: int = 10, nprobe: int | None = None, e
     params = _search_params(index, nprobe, efSearch, k_factor)  # ch08: was IVF's nprobe only
     scores, ids = index.faiss_index.search(Q, k, params=params)
     missing = ids < 0
-    if (~np.isfinite(scores[~missing])).any() or (missing.any() and index.nlist is None):
+    # a flat index fills every slot (k <= ntotal), so an empty slot there means overflowed scores
+    if (~np.isfinite(scores[~missing])).any() or (missing.any() and index.kind == "flat"):
         raise ValueError("scores overflowed float32 (inf or NaN): the stored or query vectors are too large "
                          "for this metric. Scale them down (divide by a constant) or use metric='cosine'")
     if missing.any():
         scores[missing] = -np.inf if index.higher_is_better else np.inf
+        where, knob = ((f"the nprobe={nprobe or index.nprobe} lists searched", "nprobe") if index.kind == "ivf"
+                       else ("what was searched", "the search knob (nprobe, efSearch)"))
         warnings.warn(f"{int(missing.any(axis=1).sum())} of {len(Q)} queries found fewer than k={k} "
-                      f"vectors in the nprobe={nprobe or index.nprobe} lists searched; their empty slots "
-                      "have id -1: raise nprobe", stacklevel=2)
+                      f"vectors in {where}; their empty slots have id -1: raise {knob}", stacklevel=2)
     return scores.astype(np.float32, copy=False), ids.astype(np.int64, copy=False)
 
 

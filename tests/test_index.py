@@ -337,3 +337,13 @@ def test_vector_index_refuses_a_metric_that_contradicts_its_faiss_index(data):
         VectorIndex(flat_ip, "cos", "flat")
     with pytest.raises(TypeError, match="faiss_index must be a faiss index"):
         VectorIndex(data[0], "ip", "flat")
+
+
+def test_a_factory_ivf_index_with_empty_slots_warns_instead_of_reporting_overflow():
+    """Empty slots are normal for any IVF family at a low nprobe; only a flat index never has them."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((3000, 16)).astype(np.float32)
+    index = build_index(X, kind="IVF32,Flat", metric="ip")
+    with pytest.warns(UserWarning, match="id -1: raise the search knob"):
+        scores, ids = search(index, X[:20], k=200, nprobe=1)
+    assert (ids < 0).any() and np.isneginf(scores[ids < 0]).all()
