@@ -16,6 +16,12 @@ The cache never loses work and never returns wrong vectors:
   module or notebook, or call `encoder.encode` directly, which does not cache.
 - files written under the previous key scheme (helpers.cache/1) are still read where their key was
   unambiguous (see legacy_key), so a course checkout's warm cache stays warm.
+
+Two ways it saves forward passes, the cost of encoding (pooling and normalising take microseconds):
+- a miss stores the vectors both as pooled and as unit vectors, so asking later for the other
+  `normalize` reads the file instead of running the model again;
+- `cached_encode_many` serves several encoders that differ only in pooling (mean, CLS, max...)
+  from one forward pass: the transformer's token vectors are the same, only the pooling differs.
 """
 from __future__ import annotations
 
@@ -28,6 +34,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
+import torch
 
 from helpers.data import REPO_ROOT
 from helpers.embed import TextEncoder, check_texts
@@ -128,16 +135,9 @@ def _check_options(encoder: Any, batch_size: Any, normalize: Any, sort_by_length
             raise TypeError(f"{name} must be True or False, got {value!r}")
 
 
-def cached_encode(encoder: TextEncoder, texts: Sequence[str], batch_size: int = 32,
-                  normalize: bool = True, sort_by_length: bool = True) -> np.ndarray:
-    """`encoder.encode(texts, ...)`, read from the cache when the same call was made before.
-
-    A cache hit gives the same TruncationWarning as encoding would, so that what a notebook shows
-    does not depend on whether its cache was warm.
-    """
-    _check_options(encoder, batch_size, normalize, sort_by_length)
-    texts = check_texts(texts)
-    batch_size, normalize, sort_by_length = int(batch_size), bool(normalize), bool(sort_by_length)
+def _lookup(encoder: TextEncoder, texts: list[str], batch_size: int, normalize: bool,
+            sort_by_length: bool) -> tuple[Path, np.ndarray | None]:
+    """The cache file for this call and its vectors, or None on a miss (no warning either way)."""
     path = cache_dir() / f"{cache_key(encoder, texts, batch_size, normalize, sort_by_length)}.npy"
     vectors = _read(path, (len(texts), encoder.dim)) if path.is_file() else None
     old = legacy_key(encoder, texts, batch_size, normalize, sort_by_length) if vectors is None else None
@@ -145,14 +145,82 @@ def cached_encode(encoder: TextEncoder, texts: Sequence[str], batch_size: int = 
         vectors = _read(path.parent / f"{old}.npy", (len(texts), encoder.dim))
         if vectors is not None:
             _write(path, vectors)  # under the /2 key from now on; the /1 file stays for older checkouts
+    return path, vectors
+
+
+def _warn_as_encoding_does(encoder: TextEncoder, texts: list[str]) -> None:
+    """The warnings encoding gives, so that outputs do not depend on whether the cache was warm."""
+    ids = encoder.tokenizer(texts, truncation=True, max_length=encoder.max_length)["input_ids"]
+    encoder.warn_if_truncated(texts, ids, stacklevel=4)
+    encoder.check_tokens(texts, ids, stacklevel=4)
+
+
+def _store(encoder: TextEncoder, texts: list[str], batch_size: int, sort_by_length: bool,
+           pooled: np.ndarray, normalize: bool) -> np.ndarray:
+    """Write pooled vectors under the normalize=False key and unit vectors under normalize=True; return one."""
+    unit = torch.nn.functional.normalize(torch.from_numpy(pooled), p=2, dim=1).numpy()
+    for flag, vectors in ((False, pooled), (True, unit)):
+        path = cache_dir() / f"{cache_key(encoder, texts, batch_size, flag, sort_by_length)}.npy"
+        if _read(path, vectors.shape) is None:
+            _write(path, vectors)
+    return unit if normalize else pooled
+
+
+def cached_encode(encoder: TextEncoder, texts: Sequence[str], batch_size: int = 32,
+                  normalize: bool = True, sort_by_length: bool = True) -> np.ndarray:
+    """`encoder.encode(texts, ...)`, read from the cache when the same call was made before.
+
+    A cache hit gives the same TruncationWarning as encoding would, so that what a notebook shows
+    does not depend on whether its cache was warm. A miss stores both the pooled and the unit
+    vectors, so the other `normalize` is a hit later.
+    """
+    _check_options(encoder, batch_size, normalize, sort_by_length)
+    texts = check_texts(texts)
+    batch_size, normalize, sort_by_length = int(batch_size), bool(normalize), bool(sort_by_length)
+    _, vectors = _lookup(encoder, texts, batch_size, normalize, sort_by_length)
     if vectors is not None:
-        ids = encoder.tokenizer(texts, truncation=True, max_length=encoder.max_length)["input_ids"]
-        encoder.warn_if_truncated(texts, ids)  # the warnings encoding gives, so outputs do not
-        encoder.check_tokens(texts, ids)       # depend on whether the cache was warm
+        _warn_as_encoding_does(encoder, texts)
         return vectors
-    vectors = encoder.encode(texts, batch_size=batch_size, normalize=normalize, sort_by_length=sort_by_length)
-    _write(path, vectors)
-    return vectors
+    pooled = encoder.encode(texts, batch_size=batch_size, normalize=False, sort_by_length=sort_by_length)
+    return _store(encoder, texts, batch_size, sort_by_length, pooled, normalize)
+
+
+def cached_encode_many(encoders: Sequence[TextEncoder], texts: Sequence[str], batch_size: int = 32,
+                       normalize: bool = True, sort_by_length: bool = True) -> list[np.ndarray]:
+    """`[cached_encode(e, texts, ...) for e in encoders]`, with one forward pass for all the misses.
+
+    The encoders must share the model and max_length and differ only in pooling (e.g. mean, CLS, max):
+    the transformer's token vectors are then the same for all of them, and a forward pass is nearly all
+    of the cost. Each encoder's vectors are cached under the key `cached_encode` uses, so a later
+    `cached_encode(encoder, texts)` with the same settings is a hit.
+    """
+    encoders = list(encoders) if not isinstance(encoders, TextEncoder) else [encoders]
+    if not encoders:
+        raise ValueError("cached_encode_many needs at least one TextEncoder, e.g. "
+                         "cached_encode_many([TextEncoder(m), TextEncoder(m, pooling='cls')], texts)")
+    for encoder in encoders:
+        _check_options(encoder, batch_size, normalize, sort_by_length)
+    first = encoders[0]
+    for i, encoder in enumerate(encoders[1:], start=1):
+        if (encoder.model_id, encoder.max_length) != (first.model_id, first.max_length):
+            raise ValueError(f"encoders[{i}] is {encoder!r} but encoders[0] is {first!r}: one forward pass serves "
+                             "only encoders of the same model and max_length (they may differ in pooling). Call "
+                             "cached_encode_many once per model, or cached_encode for each encoder")
+    texts = check_texts(texts)
+    batch_size, normalize, sort_by_length = int(batch_size), bool(normalize), bool(sort_by_length)
+    found = [_lookup(encoder, texts, batch_size, normalize, sort_by_length)[1] for encoder in encoders]
+    missing = [i for i, vectors in enumerate(found) if vectors is None]
+    if not missing:
+        _warn_as_encoding_does(first, texts)
+        return found
+    pooled = {i: np.empty((len(texts), encoders[i].dim), dtype=np.float32) for i in missing}
+    if texts:
+        for rows, batch, hidden in encoders[missing[0]].batches(texts, batch_size, sort_by_length):
+            for i in missing:
+                pooled[i][rows] = encoders[i].pooler(hidden, batch["attention_mask"]).float().numpy()
+    for i in missing:
+        found[i] = _store(encoders[i], texts, batch_size, sort_by_length, pooled[i], normalize)
+    return found
 
 
 def _write(path: Path, vectors: np.ndarray) -> None:

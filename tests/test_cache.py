@@ -10,9 +10,9 @@ def test_cached_encode_equals_encode_and_reuses_the_file(encoder, tmp_path, monk
     monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
     texts = ["a cat sat on the mat", "dogs bark"]
     first = cache.cached_encode(encoder, texts)
-    files = list(tmp_path.glob("*.npy"))
-    assert len(files) == 1
-    np.testing.assert_array_equal(first, encoder.encode(texts))
+    files = sorted(p.name for p in tmp_path.glob("*.npy"))  # the unit vectors and the pooled ones
+    assert files == sorted(f"{cache.cache_key(encoder, texts, 32, flag)}.npy" for flag in (True, False))
+    np.testing.assert_allclose(first, encoder.encode(texts), atol=1e-7)
     np.testing.assert_array_equal(cache.cached_encode(encoder, texts), first)
 
 
@@ -20,7 +20,7 @@ def test_a_damaged_cache_file_is_recomputed(encoder, tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
     texts = ["a cat sat on the mat"]
     good = cache.cached_encode(encoder, texts)
-    path = next(tmp_path.glob("*.npy"))
+    path = tmp_path / f"{cache.cache_key(encoder, texts, 32, True)}.npy"
     path.write_bytes(b"not a numpy file")
     np.testing.assert_array_equal(cache.cached_encode(encoder, texts), good)
 
@@ -77,7 +77,8 @@ def test_an_empty_truncated_or_wrong_shape_cache_file_is_a_miss_and_replaced(enc
     monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
     texts = ["a cat sat on the mat", "dogs bark"]
     good = cache.cached_encode(encoder, texts)
-    path = next(tmp_path.glob("*.npy"))
+    path = tmp_path / f"{cache.cache_key(encoder, texts, 32, True)}.npy"
+    (tmp_path / f"{cache.cache_key(encoder, texts, 32, False)}.npy").unlink()  # no other file to derive it from
     if damage is None:  # a complete .npy file of the wrong shape
         np.save(path, np.zeros((1, 3), np.float32))
     else:
@@ -92,7 +93,7 @@ def test_a_failed_cache_write_warns_and_still_returns_the_vectors(encoder, tmp_p
     monkeypatch.setenv("COURSE_CACHE_DIR", str(blocker))
     with pytest.warns(cache.CacheWarning, match="could not write the embedding cache.*vectors were computed"):
         vectors = cache.cached_encode(encoder, ["a cat"])
-    np.testing.assert_array_equal(vectors, encoder.encode(["a cat"]))
+    np.testing.assert_allclose(vectors, encoder.encode(["a cat"]), atol=1e-7)
 
 
 def test_a_disk_full_cache_write_warns_and_leaves_no_temporary(encoder, tmp_path, monkeypatch):
@@ -221,3 +222,84 @@ def test_the_previous_key_is_never_used_where_it_was_ambiguous(encoder):
     h = hashlib.sha256(json.dumps([encoder.model_id, "mean", 256, 32, True]).encode())
     h.update(b"a\0")
     assert cache.legacy_key(encoder, ["a"], 32, True, True) == h.hexdigest()[:24]
+
+
+# --- fewer forward passes: both normalize settings per miss, several poolings per pass ------------
+
+def _count_forward_passes(encoder, monkeypatch):
+    calls = []
+    model = encoder.model
+    original = type(model).__call__
+
+    def counting(self, *args, **kwargs):
+        calls.append(1)
+        return original(self, *args, **kwargs)
+    monkeypatch.setattr(type(model), "__call__", counting)
+    return calls
+
+
+def test_a_miss_stores_both_normalize_settings_so_the_other_is_a_hit(encoder, tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
+    texts = ["a cat sat on the mat", "dogs bark", "the stock market fell"]
+    unit = cache.cached_encode(encoder, texts)
+    calls = _count_forward_passes(encoder, monkeypatch)
+    raw = cache.cached_encode(encoder, texts, normalize=False)
+    assert calls == []  # read from the file the first call wrote
+    np.testing.assert_allclose(raw, encoder.encode(texts, normalize=False), atol=1e-6)
+    np.testing.assert_allclose(raw / np.linalg.norm(raw, axis=1, keepdims=True), unit, atol=1e-7)
+    assert not np.allclose(np.linalg.norm(raw, axis=1), 1.0)  # really the pooled vectors, not unit ones
+
+
+def test_cached_encode_many_runs_one_forward_pass_per_batch_for_all_poolings(encoder, tmp_path, monkeypatch):
+    from helpers.embed import TextEncoder
+    from helpers.pooling import naive_mean_pool
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
+    texts = ["a cat sat on the mat", "dogs bark", "a much longer sentence about the weather today", "hi"]
+    encoders = [encoder, TextEncoder(encoder.model_id, pooling="cls"), TextEncoder(encoder.model_id, pooling="max"),
+                TextEncoder(encoder.model_id, pooling=naive_mean_pool)]
+    want = [e.encode(texts, batch_size=2, sort_by_length=False) for e in encoders]
+    calls = _count_forward_passes(encoder, monkeypatch)  # patched on the class: counts every encoder's model
+    got = cache.cached_encode_many(encoders, texts, batch_size=2, sort_by_length=False)
+    assert len(calls) == 2  # two batches of 2, one pass each, for four poolings
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, atol=1e-6)
+    calls.clear()
+    for e, g in zip(encoders, got):  # cached under cached_encode's keys, both normalize settings
+        np.testing.assert_array_equal(cache.cached_encode(e, texts, batch_size=2, sort_by_length=False), g)
+        cache.cached_encode(e, texts, batch_size=2, sort_by_length=False, normalize=False)
+    assert calls == []
+
+
+def test_cached_encode_many_encodes_only_the_misses(encoder, tmp_path, monkeypatch):
+    from helpers.embed import TextEncoder
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
+    texts = ["a cat sat on the mat", "dogs bark"]
+    cls = TextEncoder(encoder.model_id, pooling="cls")
+    mean = cache.cached_encode(encoder, texts)
+    path = tmp_path / f"{cache.cache_key(encoder, texts, 32, True)}.npy"
+    before = path.stat().st_mtime_ns
+    got_mean, got_cls = cache.cached_encode_many([encoder, cls], texts)
+    np.testing.assert_array_equal(got_mean, mean)
+    np.testing.assert_allclose(got_cls, cls.encode(texts), atol=1e-6)
+    assert path.stat().st_mtime_ns == before  # the hit was not rewritten
+
+
+def test_cached_encode_many_refuses_encoders_of_different_models_or_lengths(encoder):
+    from helpers.embed import TextEncoder
+    short = TextEncoder(encoder.model_id, max_length=64)
+    with pytest.raises(ValueError, match=r"encoders\[1\].*same model and max_length"):
+        cache.cached_encode_many([encoder, short], ["a cat"])
+    with pytest.raises(ValueError, match="at least one TextEncoder"):
+        cache.cached_encode_many([], ["a cat"])
+    with pytest.raises(TypeError, match="takes a TextEncoder"):
+        cache.cached_encode_many([encoder, "sentence-transformers/all-MiniLM-L6-v2"], ["a cat"])
+
+
+def test_cached_encode_many_gives_the_warnings_of_encoding_on_a_hit_too(encoder, tmp_path, monkeypatch):
+    from helpers.embed import TextEncoder, TruncationWarning
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
+    texts = ["short", " ".join(["word"] * 300)]
+    encoders = [encoder, TextEncoder(encoder.model_id, pooling="cls")]
+    for _ in range(2):  # a miss, then a hit
+        with pytest.warns(TruncationWarning, match="1 of 2 texts are longer than max_length=256"):
+            cache.cached_encode_many(encoders, texts)
