@@ -31,6 +31,8 @@ def cache_key(encoder: TextEncoder, texts: Sequence[str], batch_size: int, norma
     settings = [encoder.model_id, pooling, encoder.max_length, batch_size, normalize]
     if not sort_by_length:  # appended only when off, so the keys of default calls stay stable
         settings.append("input order")
+    if getattr(encoder, "onnx", None) is not None:  # notebook 09: the exported file's name hashes its settings
+        settings.append(encoder.onnx.path.name)
     h.update(json.dumps(settings).encode())
     for text in texts:
         h.update(text.encode("utf-8") + b"\0")
