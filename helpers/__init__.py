@@ -16,9 +16,11 @@ Public surface, one module per idea (import the module you need; nothing runs at
 - helpers.multimodal  text-and-image encoders behind one interface                        (06)
 - helpers.conse       ConSE: an ImageNet classifier's probabilities to a text-space vector (06)
 - helpers.plots       the course's figures                                                 (02+)
+- helpers.onnx_backend  TextEncoder on ONNX Runtime: export, integrity check, fusion, int8   (09)
+- helpers.distributed   encode with a Ray Data actor pool, vectors back in input order     (09)
 - helpers.check       checks for the exercises' answers                                    (all)
 """
 
 __all__ = ["models", "pooling", "embed", "data", "repro", "similarity", "cache", "files", "index",
-           "evaluate", "scores", "multimodal", "conse", "plots", "check"]
+           "evaluate", "scores", "multimodal", "conse", "plots", "onnx_backend", "distributed", "check"]
 __version__ = "0.1.0"
