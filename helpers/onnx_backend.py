@@ -11,13 +11,16 @@ versions and the settings. Each file has a JSON manifest with its SHA-256, writt
 """
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import json
+import logging
 import os
 import tempfile
 import warnings
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -78,9 +81,15 @@ def weights_fingerprint(folder: str | os.PathLike) -> str:
     files = sorted(p for p in folder.iterdir() if p.name == "config.json" or p.suffix in {".safetensors", ".bin"})
     if not any(p.suffix in {".safetensors", ".bin"} for p in files):
         raise FileNotFoundError(f"{folder} holds no *.safetensors or *.bin weights to export")
+    return _fingerprint(tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files))
+
+
+@functools.lru_cache(maxsize=16)
+def _fingerprint(files: tuple[tuple[str, int, int], ...]) -> str:
+    """Hash the files' contents once per process (keyed by path, size and modification time)."""
     h = hashlib.sha256()
-    for p in files:
-        h.update(p.name.encode() + b"\0" + _sha256(p).encode())
+    for name, _, _ in files:
+        h.update(Path(name).name.encode() + b"\0" + _sha256(Path(name)).encode())
     return h.hexdigest()
 
 
@@ -110,6 +119,18 @@ def _cached(name: str, settings: dict, build: Callable[[Path], None]) -> Path:
     atomic_write_json(path.with_suffix(".json"), {
         "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(), "settings": settings})
     return path
+
+
+@contextlib.contextmanager
+def _quiet_logging(name: str) -> Iterator[None]:
+    """Raise logger `name` ("" for the root) to ERROR for the block, then restore its level."""
+    logger = logging.getLogger(name)
+    before = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(before)
 
 
 def _export(model: Any, tokenizer: Any, out: Path) -> None:
@@ -144,24 +165,20 @@ def _export(model: Any, tokenizer: Any, out: Path) -> None:
 
 def _fuse(source: Path, config: Any, out: Path) -> None:
     """onnxruntime.transformers.optimizer: fuse attention, GELU and layer norms into single ops."""
-    import logging
-
     from onnxruntime.transformers import optimizer
-    logging.getLogger("onnxruntime.transformers").setLevel(logging.ERROR)
-    fused = optimizer.optimize_model(str(source), model_type="bert", num_heads=config.num_attention_heads,
-                                     hidden_size=config.hidden_size, opt_level=0)
-    fused.save_model_to_file(str(out))
+    with _quiet_logging("onnxruntime.transformers"):
+        fused = optimizer.optimize_model(str(source), model_type="bert", num_heads=config.num_attention_heads,
+                                         hidden_size=config.hidden_size, opt_level=0)
+        fused.save_model_to_file(str(out))
 
 
 def _quantize(source: Path, weight_type: str, out: Path) -> None:
     """Dynamic int8: weights stored as 8-bit integers, activations quantized per batch at run time."""
-    import logging
-
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
-    logging.getLogger().setLevel(max(logging.getLogger().level, logging.ERROR))  # "consider pre-processing"
-    quantize_dynamic(str(source), str(out), weight_type=getattr(QuantType, weight_type),
-                     extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})  # fused ops lack shape info
+    with _quiet_logging(""):  # it logs "consider pre-processing" on the root logger
+        quantize_dynamic(str(source), str(out), weight_type=getattr(QuantType, weight_type),
+                         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})  # fused ops lack shapes
 
 
 def build_onnx_model(folder: str | os.PathLike, model: Any, tokenizer: Any, quantize: str | None = None,
@@ -175,15 +192,18 @@ def build_onnx_model(folder: str | os.PathLike, model: Any, tokenizer: Any, quan
     if weight_type not in WEIGHT_TYPES:
         raise ValueError(f"weight_type must be one of {WEIGHT_TYPES}, got {weight_type!r}")
     settings = {"weights": weights_fingerprint(folder), "opset": OPSET, "torch": torch.__version__}
-    path = _cached("export", settings, lambda out: _export(model, tokenizer, out))
+    # Each stage builds from the previous one only when its own file is missing or damaged, so a
+    # warm call checks one file (the last), not the whole chain.
+    path_of: Callable[[], Path] = lambda s=settings: _cached("export", s, lambda out: _export(model, tokenizer, out))
     if fuse:
         settings = {**settings, "fused": True, "onnxruntime": onnxruntime.__version__}
-        path = _cached("fused", settings, lambda out, src=path: _fuse(src, model.config, out))
+        path_of = (lambda s=settings, prev=path_of:
+                   _cached("fused", s, lambda out: _fuse(prev(), model.config, out)))
     if quantize == "int8":
         wt = int8_weight_type() if weight_type == "auto" else weight_type
         settings = {**settings, "int8": wt, "onnxruntime": onnxruntime.__version__}
-        path = _cached("int8", settings, lambda out, src=path: _quantize(src, wt, out))
-    return path
+        path_of = lambda s=settings, prev=path_of: _cached("int8", s, lambda out: _quantize(prev(), wt, out))
+    return path_of()
 
 
 class OnnxModel:
