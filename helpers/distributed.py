@@ -22,9 +22,6 @@ def start_local_ray(num_cpus: int = 2) -> Any:
     # No metrics agent to wait for: on a busy machine the raylet's wait for it timed out (issue 16).
     os.environ.setdefault("RAY_enable_metrics_collection", "0")
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-    # Ray's C++ core logs warnings to the process's stderr (a notebook would show them); failures
-    # still surface as Python exceptions.
-    os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
     import ray
     context = ray.init(num_cpus=num_cpus, include_dashboard=False, log_to_driver=False,
                        logging_level=logging.ERROR, configure_logging=True)

@@ -54,8 +54,13 @@ All imports come first. `repro.setup()` fixes the thread count at 2, for PyTorch
 """)
 
 code("""
+import logging
 import time
+import warnings
 from collections import Counter
+
+warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm, imported by ray, before setup()
+logging.getLogger("ray.widgets.util").setLevel(logging.WARNING)  # "Missing packages: ['ipywidgets']"
 
 import numpy as np
 import onnx
