@@ -86,6 +86,8 @@ def cache_key(encoder: TextEncoder, texts: Sequence[str], batch_size: int, norma
     texts = check_texts(texts)
     settings = [KEY_VERSION, encoder.model_id, pooling_identity(encoder.pooling), encoder.max_length,
                 batch_size, normalize, "by length" if sort_by_length else "input order", len(texts)]
+    if getattr(encoder, "onnx", None) is not None:  # notebook 09: the exported file's name hashes its settings
+        settings.append(encoder.onnx.path.name)
     h = hashlib.sha256(json.dumps(settings).encode())
     for text in texts:
         data = text.encode("utf-8", "surrogatepass")
@@ -100,9 +102,11 @@ def legacy_key(encoder: TextEncoder, texts: list[str], batch_size: int, normaliz
     /1 hashed the settings' JSON then each text followed by a NUL byte. With a pooling given by
     name and no NUL inside any text, that byte stream splits back into one list only, so a /1
     file holds exactly these vectors: it is reused (and copied under the /2 key), not re-encoded.
-    A callable pooling (keyed by its bare __name__ in /1) or a text holding NUL never uses it.
+    A callable pooling (keyed by its bare __name__ in /1), an ONNX encoder (notebook 09, newer than /1)
+    or a text holding NUL never uses it.
     """
-    if not isinstance(encoder.pooling, str) or any("\0" in text for text in texts):
+    if (not isinstance(encoder.pooling, str) or getattr(encoder, "onnx", None) is not None
+            or any("\0" in text for text in texts)):
         return None
     settings = [encoder.model_id, encoder.pooling, encoder.max_length, batch_size, normalize]
     if not sort_by_length:
@@ -185,11 +189,17 @@ def cached_encode(encoder: TextEncoder, texts: Sequence[str], batch_size: int = 
     return _store(encoder, texts, batch_size, sort_by_length, pooled, normalize)
 
 
+def _forward_identity(encoder: TextEncoder) -> tuple:
+    """What decides the token vectors: the model, the length cut and, for notebook 09's ONNX backend, its file."""
+    onnx = getattr(encoder, "onnx", None)
+    return encoder.model_id, encoder.max_length, None if onnx is None else onnx.path.name
+
+
 def cached_encode_many(encoders: Sequence[TextEncoder], texts: Sequence[str], batch_size: int = 32,
                        normalize: bool = True, sort_by_length: bool = True) -> list[np.ndarray]:
     """`[cached_encode(e, texts, ...) for e in encoders]`, with one forward pass for all the misses.
 
-    The encoders must share the model and max_length and differ only in pooling (e.g. mean, CLS, max):
+    The encoders must share the model, max_length and backend and differ only in pooling (e.g. mean, CLS, max):
     the transformer's token vectors are then the same for all of them, and a forward pass is nearly all
     of the cost. Each encoder's vectors are cached under the key `cached_encode` uses, so a later
     `cached_encode(encoder, texts)` with the same settings is a hit.
@@ -202,9 +212,9 @@ def cached_encode_many(encoders: Sequence[TextEncoder], texts: Sequence[str], ba
         _check_options(encoder, batch_size, normalize, sort_by_length)
     first = encoders[0]
     for i, encoder in enumerate(encoders[1:], start=1):
-        if (encoder.model_id, encoder.max_length) != (first.model_id, first.max_length):
+        if _forward_identity(encoder) != _forward_identity(first):
             raise ValueError(f"encoders[{i}] is {encoder!r} but encoders[0] is {first!r}: one forward pass serves "
-                             "only encoders of the same model and max_length (they may differ in pooling). Call "
+                             "only encoders of the same model, max_length and backend (they may differ in pooling). Call "
                              "cached_encode_many once per model, or cached_encode for each encoder")
     texts = check_texts(texts)
     batch_size, normalize, sort_by_length = int(batch_size), bool(normalize), bool(sort_by_length)

@@ -12,7 +12,8 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 import torch
 
-from helpers.models import DEFAULT_TEXT_MODEL, load_text_model
+from helpers.models import DEFAULT_TEXT_MODEL, load_text_model, resolve_model
+from helpers.onnx_backend import OnnxModel, build_onnx_model, check_backend
 from helpers.pooling import Pooler, get_pooler
 
 
@@ -70,7 +71,8 @@ class TextEncoder:
     """A Hugging Face encoder plus the pooling it was trained with; `encode` gives sentence vectors."""
 
     def __init__(self, model_id: str | os.PathLike = DEFAULT_TEXT_MODEL, pooling: str | Pooler | None = None,
-                 max_length: int | None = None, allow_download: bool | None = None):
+                 max_length: int | None = None, allow_download: bool | None = None,
+                 backend: str = "torch", quantize: str | None = None):
         if max_length is not None:
             check_max_length(max_length)  # the type, before a slow load; the range below
         self.model_id = str(model_id)
@@ -84,10 +86,16 @@ class TextEncoder:
             max_length = check_max_length(max_length, limit)
         self.max_length = min(max_length or self.config.max_seq_length or self.tokenizer.model_max_length, limit)
         self.dim = int(self.model.config.hidden_size)
+        # --- ONNX Runtime backend (notebook 09; helpers.onnx_backend): only the model call changes ---
+        self.backend, self.quantize = check_backend(backend, quantize)
+        self.onnx = None if backend == "torch" else OnnxModel(build_onnx_model(
+            resolve_model(model_id, allow_download=allow_download), self.model, self.tokenizer, quantize))
+        # --- end ONNX Runtime backend ---
 
     def __repr__(self) -> str:
         pooling = getattr(self.pooling, "__name__", self.pooling)
-        return f"TextEncoder({self.model_id!r}, pooling={pooling!r}, max_length={self.max_length}, dim={self.dim})"
+        onnx = "" if self.onnx is None else f", backend='onnx', quantize={self.quantize!r}"  # notebook 09
+        return f"TextEncoder({self.model_id!r}, pooling={pooling!r}, max_length={self.max_length}, dim={self.dim}{onnx})"
 
     def token_counts(self, texts: Sequence[str]) -> np.ndarray:
         """Tokens per text, special tokens included, before any truncation (what max_length cuts)."""
@@ -150,7 +158,7 @@ class TextEncoder:
             rows = order[start:start + batch_size]
             batch = self.tokenizer.pad({"input_ids": [ids[i] for i in rows]}, return_tensors="pt")
             with torch.inference_mode():
-                hidden = self.model(**batch).last_hidden_state
+                hidden = self.model(**batch).last_hidden_state if self.onnx is None else self.onnx(batch)
             yield rows, batch, hidden
 
     def encode(self, texts: Sequence[str], batch_size: int = 32, normalize: bool = True,

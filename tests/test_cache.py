@@ -287,7 +287,7 @@ def test_cached_encode_many_encodes_only_the_misses(encoder, tmp_path, monkeypat
 def test_cached_encode_many_refuses_encoders_of_different_models_or_lengths(encoder):
     from helpers.embed import TextEncoder
     short = TextEncoder(encoder.model_id, max_length=64)
-    with pytest.raises(ValueError, match=r"encoders\[1\].*same model and max_length"):
+    with pytest.raises(ValueError, match=r"encoders\[1\].*same model, max_length and backend"):
         cache.cached_encode_many([encoder, short], ["a cat"])
     with pytest.raises(ValueError, match="at least one TextEncoder"):
         cache.cached_encode_many([], ["a cat"])

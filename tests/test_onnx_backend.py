@@ -1,0 +1,110 @@
+"""helpers.onnx_backend: ONNX fp32 equals torch, int8 keeps STS-B quality, the export is cached,
+re-used, checked, and rebuilt when damaged."""
+import numpy as np
+import pytest
+from scipy.stats import spearmanr
+
+from helpers import onnx_backend
+from helpers.data import load_stsb
+from helpers.embed import TextEncoder
+
+
+@pytest.fixture(scope="module")
+def onnx_cache(tmp_path_factory):
+    """A private cache for this module: exports land in <tmp>/onnx, beside <tmp>/embeddings."""
+    root = tmp_path_factory.mktemp("cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("COURSE_CACHE_DIR", str(root / "embeddings"))
+        yield root / "onnx"
+
+
+@pytest.fixture(scope="module")
+def stsb_texts():
+    pairs = load_stsb("test")
+    return pairs, pairs.sentence1.tolist() + pairs.sentence2.tolist()
+
+
+@pytest.fixture(scope="module")
+def torch_encoder():
+    return TextEncoder()
+
+
+@pytest.fixture(scope="module")
+def fp32(onnx_cache):
+    return TextEncoder(backend="onnx")
+
+
+@pytest.fixture(scope="module")
+def int8(onnx_cache):
+    return TextEncoder(backend="onnx", quantize="int8")
+
+
+def test_files_live_beside_the_embedding_cache(onnx_cache, fp32, int8):
+    assert fp32.onnx.path.parent == onnx_cache and int8.onnx.path.parent == onnx_cache
+    assert onnx_backend.is_intact(fp32.onnx.path) and onnx_backend.is_intact(int8.onnx.path)
+    assert int8.onnx.path.stat().st_size < fp32.onnx.path.stat().st_size / 3  # 8-bit weights
+
+
+def test_fp32_onnx_equals_torch(stsb_texts, torch_encoder, fp32):
+    texts = stsb_texts[1][:300]
+    for sort in (True, False):  # length-sorted and input-order batches (more padding)
+        a = fp32.encode(texts, sort_by_length=sort)
+        b = torch_encoder.encode(texts, sort_by_length=sort)
+        assert np.abs(a - b).max() < 1e-5
+
+
+def test_int8_keeps_stsb_quality(stsb_texts, int8):
+    pairs, texts = stsb_texts
+    x = int8.encode(texts)
+    a, b = x[:len(pairs)], x[len(pairs):]
+    assert spearmanr((a * b).sum(axis=1), pairs.score).statistic >= 0.815
+    assert np.allclose(np.linalg.norm(x, axis=1), 1, atol=1e-5)
+
+
+def test_second_encoder_reuses_the_export(monkeypatch, int8):
+    calls = []
+    for name in ("_export", "_fuse", "_quantize"):
+        real = getattr(onnx_backend, name)
+        monkeypatch.setattr(onnx_backend, name, lambda *a, real=real, name=name: calls.append(name) or real(*a))
+    again = TextEncoder(backend="onnx", quantize="int8")
+    assert calls == [] and again.onnx.path == int8.onnx.path
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip a byte", "no manifest"])
+def test_damaged_file_is_detected_and_rebuilt(onnx_cache, int8, damage):
+    path = int8.onnx.path
+    good = path.read_bytes()
+    if damage == "truncate":  # a partial write, e.g. a killed process without atomic rename
+        path.write_bytes(good[: len(good) // 2])
+    elif damage == "flip a byte":  # same size, different content
+        path.write_bytes(good[:1000] + bytes([good[1000] ^ 0xFF]) + good[1001:])
+    else:
+        path.with_suffix(".json").unlink()
+    assert not onnx_backend.is_intact(path)
+    rebuilt = TextEncoder(backend="onnx", quantize="int8")
+    assert rebuilt.onnx.path == path and onnx_backend.is_intact(path)
+    texts = ["A man is playing a guitar.", "Stocks fell sharply."]
+    assert np.allclose(rebuilt.encode(texts), int8.encode(texts), atol=1e-6)
+
+
+def test_weight_type_follows_the_cpu():
+    assert onnx_backend.int8_weight_type({"sse2", "avx2", "avx512f", "avx512_vnni"}) == "QInt8"
+    assert onnx_backend.int8_weight_type({"sse2", "avx2"}) == "QUInt8"  # no VNNI: U8S8 could saturate
+    assert onnx_backend.int8_weight_type({"asimd", "fp"}) == "QInt8"  # ARM
+
+
+def test_bad_arguments_are_rejected():
+    with pytest.raises(ValueError, match="backend must be"):
+        onnx_backend.check_backend("tensorrt", None)
+    with pytest.raises(ValueError, match="quantize must be"):
+        onnx_backend.check_backend("onnx", "int4")
+    with pytest.raises(ValueError, match="pass backend='onnx'"):
+        onnx_backend.check_backend("torch", "int8")
+    with pytest.raises(ValueError, match="level must be"):
+        onnx_backend.OnnxModel("missing.onnx", level="max")
+
+
+def test_cache_keys_differ_by_backend(torch_encoder, fp32, int8):
+    from helpers.cache import cache_key
+    keys = {cache_key(e, ["a sentence"], 32, True) for e in (torch_encoder, fp32, int8)}
+    assert len(keys) == 3
