@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from typing import Any, Sequence
 
 import numpy as np
@@ -76,10 +77,15 @@ def ray_encode(texts: Sequence[str], encoder_kwargs: dict | None = None, actors:
                            "(or ray.init(address=...) to join a cluster)")
     quiet_ray_data()
     dataset = ray.data.from_items([{"row": i, "text": t} for i, t in enumerate(texts)])
-    encoded = dataset.map_batches(EncoderActor, fn_constructor_kwargs={
-        "encoder_kwargs": dict(encoder_kwargs or {}), "threads": threads_per_actor},
-        batch_size=batch_size, compute=ray.data.ActorPoolStrategy(size=actors),
-        num_cpus=threads_per_actor)
+    with warnings.catch_warnings():
+        # max_restarts=0: a crashed actor stops the job instead of being restarted without limit (Ray
+        # Data's default, whose C++ warning about constructor arguments, ray-project/ray#53727, would
+        # land on stderr). Ray 2.60 calls this keyword deprecated but has no named parameter for it yet.
+        warnings.filterwarnings("ignore", message="`ray_remote_args` is deprecated")
+        encoded = dataset.map_batches(EncoderActor, fn_constructor_kwargs={
+            "encoder_kwargs": dict(encoder_kwargs or {}), "threads": threads_per_actor},
+            batch_size=batch_size, compute=ray.data.ActorPoolStrategy(size=actors),
+            num_cpus=threads_per_actor, max_restarts=0)
     rows, vectors = [], []
     for batch in encoded.iter_batches(batch_size=None, batch_format="numpy"):
         rows.append(batch["row"])
