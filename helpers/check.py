@@ -744,7 +744,7 @@ def top1_agreement(answer: Any, queries_a: Any, corpus_a: Any, queries_b: Any, c
         return _report(False, f"answer with one share between 0 and 1, got {answer!r:.60}")
     got = float(got)
     if abs(got - want) < 1e-9:
-        return _report(True, f"{want:.1%} of queries keep their top-1 result; the rest changed to a near tie")
+        return _report(True, f"{want:.1%} of queries keep their top-1 result; the others found a different one")
     mixed = float((top_a == (qb @ ca.T).argmax(axis=1)).mean())
     if abs(got - mixed) < 1e-9:
         return _report(False, "each encoder searches its OWN corpus vectors: B's queries against B's corpus "
