@@ -16,9 +16,10 @@ Public surface, one module per idea (import the module you need; nothing runs at
 - helpers.multimodal  text-and-image encoders behind one interface                        (06)
 - helpers.conse       ConSE: an ImageNet classifier's probabilities to a text-space vector (06)
 - helpers.plots       the course's figures                                                 (02+)
+- helpers.vectordb    Milvus collections searched into (scores, ids) arrays                (10)
 - helpers.check       checks for the exercises' answers                                    (all)
 """
 
 __all__ = ["models", "pooling", "embed", "data", "repro", "similarity", "cache", "files", "index",
-           "evaluate", "scores", "multimodal", "conse", "plots", "check"]
+           "evaluate", "scores", "multimodal", "conse", "plots", "vectordb", "check"]
 __version__ = "0.1.0"
