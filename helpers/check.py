@@ -368,23 +368,32 @@ def filtered_recall_at_1(answer: Any, P: Any, Q: Any, gold: Any, titles: Any, de
 
 def query_nodes(answer: Any, bytes_per_vector: float, vectors: int, replicas: int, node_gib: float,
                 usable: float = 0.9) -> Verdict:
-    """Exercise 10.2: query nodes for `vectors` at `bytes_per_vector`, `replicas` copies, `usable` of memory."""
-    need = lambda copies, share, unit: int(np.ceil(copies * vectors * bytes_per_vector / unit / (share * node_gib)))
+    """Exercise 10.2: query nodes for `vectors` at `bytes_per_vector`, `replicas` copies, `usable` of memory.
+
+    Each replica lives on its own group of nodes: nodes for one copy, rounded up, times the replicas.
+    """
+    def need(copies: int, share: float, unit: float, per_replica: bool = True) -> int:
+        one = vectors * bytes_per_vector / unit / (share * node_gib)
+        return copies * int(np.ceil(one)) if per_replica else int(np.ceil(copies * one))
+
     want = need(replicas, usable, 2**30)
     if isinstance(answer, bool) or not isinstance(answer, (int, np.integer)):
         return _report(False, f"expected a whole number of nodes (an int), got {type(answer).__name__}; "
                               "round up with np.ceil and convert with int().")
     if answer == want:
-        return _report(True, f"{want} nodes: {vectors:,} x {bytes_per_vector:.0f} bytes x {replicas} replicas "
-                             f"= {replicas * vectors * bytes_per_vector / 2**30:,.0f} GiB, over {usable:.0%} of "
-                             f"{node_gib} GiB per node.")
+        return _report(True, f"{want} nodes: one copy of {vectors:,} x {bytes_per_vector:.0f} bytes is "
+                             f"{vectors * bytes_per_vector / 2**30:,.0f} GiB, {want // replicas} nodes at "
+                             f"{usable:.0%} of {node_gib} GiB, times {replicas} replicas.")
     if answer == need(1, usable, 2**30):
-        return _report(False, "that holds one copy; every replica needs the same memory again.")
+        return _report(False, "that holds one copy; every replica needs its own nodes again.")
+    if answer == need(replicas, usable, 2**30, per_replica=False):
+        return _report(False, "a replica cannot share a node with another copy of the same segments: round "
+                              "up the nodes for one copy first, then multiply by the replicas.")
     if answer == need(replicas, 1.0, 2**30):
         return _report(False, "the loaded data must stay under 90 % of the nodes' memory: divide by 0.9 x node size.")
     if answer == need(replicas, usable, 1e9):
         return _report(False, "a GiB is 2**30 bytes, not 10**9.")
-    if answer == want - 1:
+    if answer < want:
         return _report(False, "round up: a fraction of a node is a whole node.")
-    return _report(False, f"multiply vectors x bytes per vector x replicas, convert to GiB, divide by the usable "
-                          f"memory per node ({usable} x {node_gib} GiB) and round up.")
+    return _report(False, f"nodes for one copy = vectors x bytes per vector / 2**30 / ({usable} x {node_gib}) "
+                          "rounded up; then multiply by the replicas.")

@@ -48,15 +48,18 @@ def test_filtered_recall_other_wrong_answers(corpus, capsys, bad, reason):
 
 
 def test_query_nodes_right_answer_passes_and_mistakes_are_named(capsys):
-    bpv, n, replicas, node = 1807.6, 300_000_000, 3, 128
-    total_bytes = n * bpv * replicas
-    usable_per_node = 0.9 * node * 1024 ** 3
-    right = -(-int(total_bytes) // int(usable_per_node))  # ceiling division, integers only
+    bpv, n, replicas, node = 1680.0, 300_000_000, 3, 128
+    one_copy_gib = n * bpv / 1024 ** 3
+    nodes_per_copy = 1
+    while nodes_per_copy * 0.9 * node < one_copy_gib:  # another way: count nodes up until one copy fits
+        nodes_per_copy += 1
+    right = replicas * nodes_per_copy
     assert check.query_nodes(right, bpv, vectors=n, replicas=replicas, node_gib=node)
-    for wrong, reason in [(right - 1, "round up"),
-                          (int(np.ceil(n * bpv / 2**30 / (0.9 * node))), "every replica"),
-                          (int(np.ceil(total_bytes / 2**30 / node)), "90 %"),
+    for wrong, reason in [(nodes_per_copy, "every replica"),
+                          (int(np.ceil(replicas * one_copy_gib / (0.9 * node))), "cannot share a node"),
+                          (replicas * int(np.ceil(one_copy_gib / node)), "90 %"),
                           (float(right), "whole number")]:
+        assert wrong != right or type(wrong) is not type(right)
         capsys.readouterr()
         assert not check.query_nodes(wrong, bpv, vectors=n, replicas=replicas, node_gib=node)
         assert reason in capsys.readouterr().out, wrong
