@@ -27,11 +27,12 @@ Public surface, one module per idea (import the module you need; nothing runs at
 - helpers.plots       the course's figures                                                 (02+)
 - helpers.onnx_backend  TextEncoder on ONNX Runtime: export, integrity check, fusion, int8   (09)
 - helpers.distributed   encode with a Ray Data actor pool, vectors back in input order     (09)
+- helpers.vectordb      Milvus collections searched into (scores, ids) arrays              (10)
 - helpers.check       checks for the exercises' answers                                    (all)
 """
 
 __all__ = ["models", "pooling", "embed", "data", "repro", "similarity", "cache", "files", "index", "store",
            "evaluate", "lookalike", "scores", "multimodal", "conse", "lexical", "fusion", "chunking", "ann",
            "rescore", "synthetic", "pareto", "plots", "onnx_backend",
-           "distributed", "check"]
+           "distributed", "vectordb", "check"]
 __version__ = "0.1.0"

@@ -1,0 +1,182 @@
+"""A vector database (Milvus, through pymilvus) returning the course's (scores, ids) arrays.
+
+Introduced in notebooks/10_vector_database.ipynb.
+
+The notebook teaches pymilvus's own calls first; these helpers wrap only what it repeats: a
+collection with the course's schema, inserting vectors with their records, building an index and
+reading back what the server really built, and searching many queries at once into the
+`(scores (nq, k) float32, ids (nq, k) int64)` shape of `helpers.index.search`, so that
+`helpers.evaluate` measures Milvus like any FAISS index. Each refuses bad input with a message
+that says what was expected and how to fix it.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+METRICS = {"cosine": "COSINE", "ip": "IP", "l2": "L2"}
+ID_FIELD, VECTOR_FIELD = "id", "vector"
+
+
+class VectorDBError(RuntimeError):
+    """Raised when the database refuses an operation or answers other than asked."""
+
+
+def _client_call(client: Any, method: str, *args: Any, **kwargs: Any) -> Any:
+    """Call a MilvusClient method, turning a closed client's obscure failure into a clear error."""
+    if client is None or not hasattr(client, method):
+        raise TypeError(f"client must be a pymilvus.MilvusClient, got {type(client).__name__}")
+    if getattr(client, "_handler", True) is None:  # what MilvusClient.close() leaves behind
+        raise VectorDBError(f"the Milvus client is closed; open a new one with MilvusClient(uri) "
+                            f"before calling {method}()")
+    try:
+        return getattr(client, method)(*args, **kwargs)
+    except Exception as err:  # pymilvus raises many kinds; name the call and keep the cause
+        raise VectorDBError(f"Milvus refused {method}(): {err!r}") from err
+
+
+def _check_name(name: Any) -> str:
+    if not isinstance(name, str) or not name.replace("_", "a").isalnum() or name[0].isdigit():
+        raise ValueError(f"collection name must be letters, digits and underscores, not starting with a "
+                         f"digit (Milvus's rule), got {name!r}")
+    return name
+
+
+def create_collection(client: Any, name: str, dim: int, metric: str = "cosine",
+                      text_fields: dict[str, int] | None = None, int_fields: Sequence[str] = (),
+                      replace: bool = False) -> None:
+    """Create `name` with an int64 primary key `id`, a float vector of `dim`, and scalar fields.
+
+    `text_fields` maps a field name to its maximum length in characters (VARCHAR); `int_fields`
+    are INT64. An existing collection is refused unless `replace=True` (then it is dropped first).
+    """
+    from pymilvus import DataType, MilvusClient
+
+    _check_name(name)
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 1:
+        raise ValueError(f"dim must be a positive int (the vectors' length, 384 for all-MiniLM-L6-v2), got {dim!r}")
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {sorted(METRICS)}, got {metric!r}")
+    if _client_call(client, "has_collection", name):
+        if not replace:
+            raise VectorDBError(f"collection {name!r} already exists; pass replace=True to drop and "
+                                f"recreate it, or choose another name (client.list_collections() lists them)")
+        _client_call(client, "drop_collection", name)
+    schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
+    schema.add_field(ID_FIELD, DataType.INT64, is_primary=True)
+    schema.add_field(VECTOR_FIELD, DataType.FLOAT_VECTOR, dim=int(dim))
+    for field, length in (text_fields or {}).items():
+        schema.add_field(field, DataType.VARCHAR, max_length=int(length))
+    for field in int_fields:
+        schema.add_field(field, DataType.INT64)
+    _client_call(client, "create_collection", name, schema=schema)
+
+
+def collection_dim(client: Any, name: str) -> int:
+    """The dimension of `name`'s vector field, as the server describes it."""
+    info = _client_call(client, "describe_collection", _check_name(name))
+    for field in info.get("fields", []):
+        if field.get("name") == VECTOR_FIELD:
+            return int(field.get("params", {}).get("dim"))
+    raise VectorDBError(f"collection {name!r} has no field named {VECTOR_FIELD!r}; create it with "
+                        "helpers.vectordb.create_collection")
+
+
+def _as_matrix(X: Any, dim: int, name: str) -> np.ndarray:
+    arr = np.asarray(X)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
+        raise TypeError(f"{name} must be a real numeric array of shape (n, {dim}), got dtype {arr.dtype}")
+    if arr.ndim == 1:
+        arr = arr[None, :]
+    if arr.ndim != 2 or arr.shape[1] != dim:
+        raise ValueError(f"{name} has shape {arr.shape}, but the collection holds {dim}-d vectors: encode "
+                         "with the model that filled the collection (shape (n, dim))")
+    arr = arr.astype(np.float32)
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} contains NaN or inf; re-encode or drop those rows first")
+    return arr
+
+
+def insert(client: Any, name: str, vectors: Any, records: Sequence[dict] | None = None,
+           ids: Sequence[int] | None = None, batch_size: int = 1000) -> int:
+    """Insert rows (id, vector, **record); ids default to 0..n-1. Returns the number inserted."""
+    X = _as_matrix(vectors, collection_dim(client, name), "vectors")
+    ids = np.arange(len(X)) if ids is None else np.asarray(ids)
+    records = [{}] * len(X) if records is None else list(records)
+    if len(ids) != len(X) or len(records) != len(X):
+        raise ValueError(f"got {len(X)} vectors, {len(ids)} ids and {len(records)} records: give one of "
+                         "each per row, in the same order")
+    if not np.issubdtype(ids.dtype, np.integer) or len(np.unique(ids)) != len(ids):
+        raise ValueError("ids must be distinct integers (the collection's int64 primary key)")
+    rows = [{ID_FIELD: int(i), VECTOR_FIELD: x.tolist(), **r} for i, x, r in zip(ids, X, records)]
+    for start in range(0, len(rows), batch_size):
+        _client_call(client, "insert", name, rows[start:start + batch_size])
+    return len(rows)
+
+
+def build_index(client: Any, name: str, index_type: str, metric: str = "cosine",
+                params: dict | None = None) -> dict:
+    """Seal the rows (flush), (re)build the vector index, load the collection; return what was built.
+
+    The build parameters go in the nested form that Milvus Lite reads (`params={"params": {...}}`);
+    the description the server returns is compared with what was asked, and a difference is an error.
+    """
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {sorted(METRICS)}, got {metric!r}")
+    params = dict(params or {})
+    _client_call(client, "flush", name)  # rows still in a growing segment are searched by brute force
+    _client_call(client, "release_collection", name)
+    if VECTOR_FIELD in _client_call(client, "list_indexes", name):
+        _client_call(client, "drop_index", name, VECTOR_FIELD)
+    index_params = client.prepare_index_params()
+    index_params.add_index(field_name=VECTOR_FIELD, index_type=index_type, metric_type=METRICS[metric],
+                           params={"params": params} if params else None)
+    _client_call(client, "create_index", name, index_params)
+    _client_call(client, "load_collection", name)
+    built = _client_call(client, "describe_index", name, VECTOR_FIELD)
+    got = {k: int(v) if str(v).isdigit() else v for k, v in (built.get("params") or {}).items()}
+    if built.get("index_type") != index_type or got != {k: v for k, v in params.items()}:
+        raise VectorDBError(f"asked for {index_type} {params} but Milvus built {built.get('index_type')} "
+                            f"{got}; check the parameter names for this index type")
+    return built
+
+
+def results_to_arrays(results: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Milvus search results (one list of hits per query) -> (scores float32, ids int64), (nq, k).
+
+    Slots a query did not fill hold id -1 and score -inf, so they sort last and never match a doc.
+    """
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"k must be an int >= 1, got {k!r}")
+    if isinstance(results, (str, bytes, dict)) or not hasattr(results, "__len__"):
+        raise TypeError(f"results must be what MilvusClient.search returns (a list of hit lists), "
+                        f"got {type(results).__name__}")
+    scores = np.full((len(results), k), -np.inf, dtype=np.float32)
+    ids = np.full((len(results), k), -1, dtype=np.int64)
+    for q, hits in enumerate(results):
+        if len(hits) > k:
+            raise ValueError(f"query {q} has {len(hits)} hits but k={k}: pass the k used for the search")
+        for j, hit in enumerate(hits):
+            try:
+                ids[q, j], scores[q, j] = hit["id"], hit["distance"]
+            except (KeyError, TypeError):
+                raise ValueError(f"results[{q}][{j}] is not a Milvus hit with 'id' and 'distance': "
+                                 f"{hit!r:.80}") from None
+    return scores, ids
+
+
+def search(client: Any, name: str, Q: Any, k: int = 10, search_params: dict | None = None,
+           filter: str = "", batch_size: int = 1000) -> tuple[np.ndarray, np.ndarray]:
+    """Top-k of each query row, best first, as (scores, ids) arrays; `filter` is a Milvus expression."""
+    Q = _as_matrix(Q, collection_dim(client, name), "Q")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    if not isinstance(filter, str):
+        raise TypeError(f"filter must be a Milvus boolean expression string such as 'title == \"X\"', got {filter!r}")
+    parts = []
+    for start in range(0, len(Q), batch_size):
+        hits = _client_call(client, "search", name, data=Q[start:start + batch_size].tolist(), limit=k,
+                            filter=filter, search_params={"params": dict(search_params or {})})
+        parts.append(results_to_arrays(hits, k))
+    return np.vstack([s for s, _ in parts]), np.vstack([i for _, i in parts])

@@ -1,0 +1,189 @@
+"""helpers.vectordb on Milvus Lite: exact answers on small data, round trips, and clear errors."""
+import faiss
+import numpy as np
+import pytest
+
+pymilvus = pytest.importorskip("pymilvus")
+from pymilvus import MilvusClient  # noqa: E402
+
+from helpers import vectordb  # noqa: E402
+
+DIM = 8
+
+
+@pytest.fixture
+def data():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200, DIM)).astype(np.float32)
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    Q = rng.standard_normal((20, DIM)).astype(np.float32)
+    Q /= np.linalg.norm(Q, axis=1, keepdims=True)
+    return X, Q
+
+
+@pytest.fixture
+def client(tmp_path):
+    c = MilvusClient(str(tmp_path / "test.db"))
+    yield c
+    c.close()
+
+
+def _filled(client, X, name="docs", index_type="FLAT", params=None):
+    vectordb.create_collection(client, name, DIM, text_fields={"group": 10})
+    records = [{"group": "even" if i % 2 == 0 else "odd"} for i in range(len(X))]
+    assert vectordb.insert(client, name, X, records) == len(X)
+    vectordb.build_index(client, name, index_type, metric="cosine", params=params)
+    return records
+
+
+def _exact(X, Q, k, allowed=None):
+    sims = Q @ X.T
+    if allowed is not None:
+        sims[:, ~allowed] = -np.inf
+    return np.argsort(-sims, axis=1, kind="stable")[:, :k], np.sort(sims, axis=1)[:, ::-1][:, :k]
+
+
+def test_flat_search_equals_brute_force(client, data):
+    X, Q = data
+    _filled(client, X)
+    scores, ids = vectordb.search(client, "docs", Q, k=5)
+    want_ids, want_scores = _exact(X, Q, 5)
+    assert scores.dtype == np.float32 and ids.dtype == np.int64 and ids.shape == (20, 5)
+    np.testing.assert_array_equal(ids, want_ids)
+    np.testing.assert_allclose(scores, want_scores, atol=1e-5)
+
+
+def test_filter_returns_only_matching_rows_exactly(client, data):
+    X, Q = data
+    _filled(client, X)
+    _, ids = vectordb.search(client, "docs", Q, k=5, filter='group == "odd"')
+    odd = np.arange(len(X)) % 2 == 1
+    np.testing.assert_array_equal(ids, _exact(X, Q, 5, allowed=odd)[0])
+
+
+def test_upsert_and_delete_are_seen_by_the_next_search(client, data):
+    X, Q = data
+    _filled(client, X)
+    client.upsert("docs", [{"id": 7, "vector": Q[0].tolist(), "group": "odd"}])
+    assert vectordb.search(client, "docs", Q[:1], k=1)[1][0, 0] == 7
+    client.delete("docs", ids=[7])
+    _, ids = vectordb.search(client, "docs", Q[:1], k=3)
+    assert 7 not in ids[0]
+
+
+def test_a_reopened_database_gives_the_same_results(tmp_path, data):
+    X, Q = data
+    path = str(tmp_path / "persist.db")
+    first = MilvusClient(path)
+    _filled(first, X, index_type="HNSW", params={"M": 8, "efConstruction": 64})
+    before = vectordb.search(first, "docs", Q, k=5, search_params={"ef": 64})
+    first.close()
+    second = MilvusClient(path)
+    second.load_collection("docs")
+    after = vectordb.search(second, "docs", Q, k=5, search_params={"ef": 64})
+    second.close()
+    np.testing.assert_array_equal(before[1], after[1])
+    np.testing.assert_allclose(before[0], after[0], atol=1e-6)
+
+
+def test_ivf_parameters_arrive_and_nprobe_all_is_exact(client, data):
+    X, Q = data
+    _filled(client, X, index_type="IVF_FLAT", params={"nlist": 4})
+    built = client.describe_index("docs", "vector")
+    assert built["index_type"] == "IVF_FLAT" and int(built["params"]["nlist"]) == 4
+    _, ids = vectordb.search(client, "docs", Q, k=5, search_params={"nprobe": 4})
+    np.testing.assert_array_equal(ids, _exact(X, Q, 5)[0])
+
+
+def test_an_existing_collection_is_refused_unless_replaced(client, data):
+    X, _ = data
+    vectordb.create_collection(client, "docs", DIM)
+    with pytest.raises(vectordb.VectorDBError, match="already exists; pass replace=True"):
+        vectordb.create_collection(client, "docs", DIM)
+    vectordb.create_collection(client, "docs", DIM, replace=True)
+    assert client.has_collection("docs")
+
+
+def test_dimension_mismatch_is_refused(client, data):
+    X, Q = data
+    _filled(client, X)
+    with pytest.raises(ValueError, match=r"holds 8-d vectors: encode with the model"):
+        vectordb.search(client, "docs", np.ones((2, 5), np.float32))
+    with pytest.raises(ValueError, match="holds 8-d vectors"):
+        vectordb.insert(client, "docs", np.ones((2, 3), np.float32))
+
+
+def test_a_closed_client_gets_a_clear_error(tmp_path, data):
+    c = MilvusClient(str(tmp_path / "closed.db"))
+    c.close()
+    with pytest.raises(vectordb.VectorDBError, match="client is closed; open a new one"):
+        vectordb.search(c, "docs", data[1])
+
+
+@pytest.mark.parametrize("bad, error, match", [
+    ({"name": "1bad"}, ValueError, "letters, digits and underscores"),
+    ({"dim": 0}, ValueError, "dim must be a positive int"),
+    ({"dim": True}, ValueError, "dim must be a positive int"),
+    ({"metric": "dot"}, ValueError, "metric must be one of"),
+])
+def test_bad_collection_arguments(client, bad, error, match):
+    args = {"name": "docs", "dim": DIM, "metric": "cosine", **bad}
+    with pytest.raises(error, match=match):
+        vectordb.create_collection(client, args["name"], args["dim"], metric=args["metric"])
+
+
+def test_bad_inserts_are_refused(client, data):
+    X, _ = data
+    vectordb.create_collection(client, "docs", DIM)
+    with pytest.raises(ValueError, match="one of each per row"):
+        vectordb.insert(client, "docs", X, ids=[1, 2])
+    with pytest.raises(ValueError, match="distinct integers"):
+        vectordb.insert(client, "docs", X[:2], ids=[3, 3])
+    with pytest.raises(ValueError, match="NaN or inf"):
+        vectordb.insert(client, "docs", np.full((1, DIM), np.nan))
+    with pytest.raises(TypeError, match="real numeric array"):
+        vectordb.insert(client, "docs", np.ones((1, DIM), complex))
+
+
+def test_results_to_arrays_pads_missing_hits():
+    hits = [[{"id": 3, "distance": 0.9}], []]
+    scores, ids = vectordb.results_to_arrays(hits, 2)
+    assert ids.tolist() == [[3, -1], [-1, -1]]
+    assert scores[0, 0] == pytest.approx(0.9) and np.isneginf(scores[0, 1]) and np.isneginf(scores[1]).all()
+
+
+@pytest.mark.parametrize("results, k, error, match", [
+    ([[{"id": 1, "distance": 0.5}]], 0, ValueError, "k must be an int"),
+    ("hits", 2, TypeError, "what MilvusClient.search returns"),
+    ([[{"id": 1}]], 2, ValueError, r"results\[0\]\[0\] is not a Milvus hit"),
+    ([[{"id": 1, "distance": 1}] * 3], 2, ValueError, "pass the k used"),
+])
+def test_results_to_arrays_refuses_bad_input(results, k, error, match):
+    with pytest.raises(error, match=match):
+        vectordb.results_to_arrays(results, k)
+
+
+def test_squad_recall_against_faiss_is_at_least_the_notebooks_figure(tmp_path):
+    """Notebook 10 prints HNSW (M=16, efConstruction=200, ef=64) recall@10 vs exact FAISS; this repeats it."""
+    from helpers.cache import cached_encode
+    from helpers.data import load_squad
+    from helpers.embed import TextEncoder
+    from helpers.evaluate import neighbour_recall
+    paragraphs, questions = load_squad()
+    encoder = TextEncoder()
+    with pytest.warns(UserWarning, match="longer than max_length"):
+        P = cached_encode(encoder, paragraphs.context.tolist())
+    Q = cached_encode(encoder, questions.question.tolist())[:2000]
+    exact = np.argsort(-(Q @ P.T), axis=1)[:, :10]
+    c = MilvusClient(str(tmp_path / "squad.db"))
+    vectordb.create_collection(c, "squad", P.shape[1])
+    vectordb.insert(c, "squad", P)
+    threads = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        vectordb.build_index(c, "squad", "HNSW", params={"M": 16, "efConstruction": 200})
+    finally:
+        faiss.omp_set_num_threads(threads)
+    _, ids = vectordb.search(c, "squad", Q, k=10, search_params={"ef": 64})
+    c.close()
+    assert neighbour_recall(ids, exact) >= 0.99
