@@ -125,8 +125,11 @@ def build_index(client: Any, name: str, index_type: str, metric: str = "cosine",
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {sorted(METRICS)}, got {metric!r}")
     params = dict(params or {})
-    _client_call(client, "flush", name)  # rows still in a growing segment are searched by brute force
+    # Release, then flush: rows still in a growing segment are searched by brute force, and Milvus Lite
+    # indexes rows flushed while the collection is loaded in a background thread; released, it leaves
+    # the build to load_collection below, which returns once every segment's index is built.
     _client_call(client, "release_collection", name)
+    _client_call(client, "flush", name)
     if VECTOR_FIELD in _client_call(client, "list_indexes", name):
         _client_call(client, "drop_index", name, VECTOR_FIELD)
     index_params = client.prepare_index_params()
@@ -157,6 +160,14 @@ def results_to_arrays(results: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
     for q, hits in enumerate(results):
         if len(hits) > k:
             raise ValueError(f"query {q} has {len(hits)} hits but k={k}: pass the k used for the search")
+        columns = getattr(hits, "ids", None), getattr(hits, "distances", None)
+        if all(c is not None and len(c) == len(hits) for c in columns):
+            # pymilvus's own columns of keys and scores: no dict built per hit (about a third of a search's time)
+            try:
+                ids[q, :len(hits)], scores[q, :len(hits)] = columns
+                continue
+            except (TypeError, ValueError):
+                pass  # e.g. string primary keys: the per-hit path below says what is wrong
         for j, hit in enumerate(hits):
             try:
                 ids[q, j], scores[q, j] = hit["id"], hit["distance"]

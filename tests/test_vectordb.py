@@ -187,3 +187,16 @@ def test_squad_recall_against_faiss_is_at_least_the_notebooks_figure(tmp_path):
     _, ids = vectordb.search(c, "squad", Q, k=10, search_params={"ef": 64})
     c.close()
     assert neighbour_recall(ids, exact) >= 0.99
+
+
+def test_results_to_arrays_reads_pymilvus_columns_as_the_hits_say(client, data):
+    X, Q = data
+    _filled(client, X)
+    results = client.search("docs", data=Q.tolist(), limit=5, filter='group == "odd"')
+    assert hasattr(results[0], "ids") and hasattr(results[0], "distances")  # the fast path is taken
+    scores, ids = vectordb.results_to_arrays(results, 7)   # more slots than hits: padded
+    for q, hits in enumerate(results):
+        want = [(hit["id"], hit["distance"]) for hit in hits]   # the dict per hit, as pymilvus documents it
+        assert ids[q, :5].tolist() == [i for i, _ in want] and (ids[q, 5:] == -1).all()
+        np.testing.assert_allclose(scores[q, :5], [s for _, s in want], atol=0)
+        assert np.isneginf(scores[q, 5:]).all()
