@@ -655,10 +655,23 @@ def ivfpq_gigabytes(answer: Any, n_vectors: int, m: int, nbits: int) -> Verdict:
     return _report(False, f"bytes per vector = m codes x {nbits} bits / 8, plus the id; times the number of vectors")
 
 
-def choose_index(answer: Any, table: Any, n_vectors: int, ram_gb: float, recall_target: float) -> Verdict:
-    """Exercise 08.2: the row that fits the RAM budget, meets the recall target and needs the least RAM."""
+def _disk_reads(settings: Any) -> int:
+    """Rows read from disk per query: the rescoring depth of a '... from disk' row, else 0."""
+    import re
+    found = re.search(r"depth=(\d+)", str(settings))
+    return int(found.group(1)) if found else 0
+
+
+def choose_index(answer: Any, table: Any, n_vectors: int, ram_gb: float, recall_target: float,
+                 qps: float | None = None, iops: float | None = None) -> Verdict:
+    """Exercise 08.2: the row that fits the RAM budget, meets the recall target and needs the least RAM.
+
+    With `qps` and `iops`, a row that rescores from disk must also fit the drive: its depth (rows read
+    per query) times the queries per second may not exceed the drive's random reads per second.
+    """
     budget = ram_gb * 1e9 / n_vectors
-    ok = table[(table["ram_bytes_per_vector"] <= budget) & (table["recall@10"] >= recall_target)]
+    drive_ok = table["settings"].map(_disk_reads) * qps <= iops if qps and iops else True
+    ok = table[(table["ram_bytes_per_vector"] <= budget) & (table["recall@10"] >= recall_target) & drive_ok]
     if ok.empty:
         return _report(False, f"no row fits {budget:g} bytes per vector at recall@10 >= {recall_target}")
     if not (isinstance(answer, tuple) and len(answer) == 2 and all(isinstance(a, str) for a in answer)):
@@ -675,12 +688,18 @@ def choose_index(answer: Any, table: Any, n_vectors: int, ram_gb: float, recall_
     if row["recall@10"] < recall_target:
         return _report(False, f"it fits ({need_gb:.1f} GB), but its recall@10 is {row['recall@10']:.4f}, below "
                               f"{recall_target}")
+    depth = _disk_reads(row["settings"])
+    if qps and iops and depth * qps > iops:
+        return _report(False, f"it fits in RAM and meets the recall, but it reads {depth} rows from disk per query: "
+                              f"{qps:,g} queries/s need {depth * qps:,g} random reads/s, over the drive's {iops:,g}. "
+                              f"A row that rescores from disk may read at most {iops / qps:g} per query")
     least = ok["ram_bytes_per_vector"].min()
     if row["ram_bytes_per_vector"] > least + 1e-9:
         return _report(False, f"it fits and meets the target, but another row needs only {least:.1f} bytes per "
-                              "vector: filter on both limits, then sort by RAM")
+                              "vector: filter on every limit, then sort by RAM")
+    reads_note = f", {depth * qps:,g} disk reads/s" if qps and iops and depth else ""
     return _report(True, f"{answer[0]} [{answer[1]}]: {row['ram_bytes_per_vector']:.1f} bytes per vector, "
-                         f"{need_gb:.1f} GB of the {ram_gb:g} GB, recall@10 {row['recall@10']:.4f}")
+                         f"{need_gb:.1f} GB of the {ram_gb:g} GB, recall@10 {row['recall@10']:.4f}{reads_note}")
 
 
 def rescoring_depth(answer: Any, binary_index: Any, binary_queries: Any, Q: Any, store: Any, exact: Any,

@@ -50,6 +50,21 @@ def test_choose_index(table):
     assert "no row fits" in check.choose_index(("Flat (exact)", "-"), table, 10**12, 1, 0.9).message
 
 
+def test_choose_index_with_a_drive_that_caps_rescoring(table):
+    table = pd.concat([table, pd.DataFrame({"index": ["binary + rescoring from disk", "IVF256,SQ8"],
+                                            "settings": ["depth=160", "nprobe=16"],
+                                            "recall@10": [0.99, 0.95], "ram_bytes_per_vector": [48.0, 406.5]})],
+                      ignore_index=True)
+    args = dict(n_vectors=30_000_000, ram_gb=16, recall_target=0.95, qps=500, iops=50_000)  # depth <= 100
+    deep = check.choose_index(("binary + rescoring from disk", "depth=160"), table, **args)
+    assert not deep and "80,000 random reads/s" in deep.message and "at most 100 per query" in deep.message
+    assert check.choose_index(("IVF256,SQ8", "nprobe=16"), table, **args)
+    # without the drive's limits, the least RAM wins, as before
+    no_drive = {k: v for k, v in args.items() if k not in ("qps", "iops")}
+    assert check.choose_index(("binary + rescoring from disk", "depth=160"), table, **no_drive)
+    assert not check.choose_index(("IVF256,SQ8", "nprobe=16"), table, **no_drive)
+
+
 def test_rescoring_depth():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((3000, 64)).astype(np.float32)
