@@ -108,3 +108,9 @@ def test_cache_keys_differ_by_backend(torch_encoder, fp32, int8):
     from helpers.cache import cache_key
     keys = {cache_key(e, ["a sentence"], 32, True) for e in (torch_encoder, fp32, int8)}
     assert len(keys) == 3
+
+
+def test_cached_encode_many_refuses_to_share_a_forward_pass_across_backends(torch_encoder, fp32):
+    from helpers.cache import cached_encode_many
+    with pytest.raises(ValueError, match="same model, max_length and backend"):
+        cached_encode_many([torch_encoder, fp32], ["a cat sat on the mat"])
