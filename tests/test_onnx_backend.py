@@ -7,6 +7,7 @@ from scipy.stats import spearmanr
 from helpers import onnx_backend
 from helpers.data import load_stsb
 from helpers.embed import TextEncoder
+from helpers.models import resolve_model
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +60,19 @@ def test_int8_keeps_stsb_quality(stsb_texts, int8):
     a, b = x[:len(pairs)], x[len(pairs):]
     assert spearmanr((a * b).sum(axis=1), pairs.score).statistic >= 0.815
     assert np.allclose(np.linalg.norm(x, axis=1), 1, atol=1e-5)
+
+
+@pytest.mark.parametrize("weight_type", ["QInt8", "QUInt8"])
+def test_both_int8_weight_types_keep_stsb_quality(stsb_texts, torch_encoder, onnx_cache, weight_type):
+    """Whichever type int8_weight_type() picks for a learner's CPU, notebook 09's bar (0.815) holds."""
+    pairs, texts = stsb_texts
+    path = onnx_backend.build_onnx_model(resolve_model(torch_encoder.model_id), torch_encoder.model,
+                                         torch_encoder.tokenizer, quantize="int8", weight_type=weight_type)
+    encoder = TextEncoder(backend="onnx")
+    encoder.onnx = onnx_backend.OnnxModel(path)
+    x = encoder.encode(texts)
+    a, b = x[:len(pairs)], x[len(pairs):]
+    assert spearmanr((a * b).sum(axis=1), pairs.score).statistic >= 0.815
 
 
 def test_second_encoder_reuses_the_export(monkeypatch, int8):
