@@ -306,8 +306,8 @@ speed.round(2)
 """, tags=IGNORE)
 
 md("""
-Compare the rows: in fp32, ONNX Runtime is not reliably faster than PyTorch on this model and CPU, and
-whether fusion pays depends on the CPU and the batch shapes. On the course's 2-core machine,
+Compare the rows: in fp32 the gain over PyTorch is small at best, and the two ONNX rows can swap
+places from one run to the next. On the course's 2-core machine,
 `benchmarks/encode.py` (best of 5, the README's table) measured 488.5 sentences/s for this PyTorch
 `TextEncoder`, 554.0 for ONNX as exported and 531.4 fused: about 1.1x, and fusion did not help there.
 The large gain comes with int8 weights (section 4); measure both on your machine before you keep one.
@@ -331,8 +331,10 @@ md("""
 
 **Dynamic quantization** (`onnxruntime.quantization.quantize_dynamic`) stores each weight matrix
 (and, in this fused graph, the embedding tables) as 8-bit integers plus a scale, and at run time
-quantizes the inputs of each matrix product to 8 bits too, with a scale computed from the batch, so
-the matrix products run in integer arithmetic; layer norms, GELU and softmax stay in float. No calibration data is needed. The weights
+quantizes the inputs of each quantized matrix product to 8 bits too, with a scale computed from the
+batch, so those products (the layers' projections and feed-forward, and attention's Q/K/V
+projection) run in integer arithmetic; attention's own products and softmax, layer norms and GELU
+stay in float. No calibration data is needed. The weights
 shrink by about 4x, and the int8 graph's operations show which steps run in integers (`MatMulInteger`,
 `QAttention`, `QEmbedLayerNormalization`, each fed by a `DynamicQuantizeLinear`) and which stay float:
 """)
@@ -346,7 +348,7 @@ print("operations in the int8 graph:", dict(sorted(int8_ops.items())))
 
 md("""
 The library's own call, by hand: `quantize_dynamic` on the fused fp32 file, with the weight type
-chosen for this CPU (next cell explains the choice), then the same three sentences as in section 3
+chosen for this CPU (explained two cells below), then the same three sentences as in section 3
 through an `InferenceSession` on the new file. `DefaultTensorType` tells the quantizer to assume
 float tensors where the fused operations carry no type information. The quantizer also logs a
 suggestion to pre-process the model first, which this cell keeps out of the output.
@@ -390,7 +392,8 @@ md("""
 Now the price and the gain, measured on this machine: STS-B Spearman and speed against PyTorch. The
 course accepts int8 if it keeps at least 0.815, about half a point below fp32's 0.8203 (section 3),
 and the cell asserts it. The int8 figures differ a little between CPUs, because the weight type and
-the integer kernels do; `tests/test_onnx_backend.py` checks the bar with both weight types.
+the integer kernels do; `tests/test_onnx_backend.py` checks the bar with both weight types, on the course's machine (a CPU
+with VNNI: the unsigned type is the one picked without VNNI, whose integer kernels were not measured).
 """)
 
 code("""
@@ -541,10 +544,9 @@ md("""
 An honest comparison: the single process against Ray on the same 2 CPUs, **including** Ray's start-up
 and the actors' model loading (paid by every run of a job). For a job this small on one laptop,
 that overhead dominates: Ray adds start-up, serialisation and the object store. A 10M-sentence job
-is another matter: there the fixed costs are small against the work, and each machine runs at about
-the rate of its own encoder. The projection below assumes exactly that, each machine encoding at
-this machine's single-process ONNX fp32 rate after Ray has started: an assumption, which a run
-this short cannot test. Ray's value is that the same code scales out.
+is another matter: there the fixed costs are small against the work. The projection below assumes
+that each machine then encodes at this machine's single-process ONNX fp32 rate once Ray has
+started; a run this short cannot test that assumption. Ray's value is that the same code scales out.
 """)
 
 code("""
