@@ -1,5 +1,4 @@
 """helpers.vectordb on Milvus Lite: exact answers on small data, round trips, and clear errors."""
-import faiss
 import numpy as np
 import pytest
 
@@ -178,12 +177,9 @@ def test_squad_recall_against_faiss_is_at_least_the_notebooks_figure(tmp_path):
     c = MilvusClient(str(tmp_path / "squad.db"))
     vectordb.create_collection(c, "squad", P.shape[1])
     vectordb.insert(c, "squad", P)
-    threads = faiss.omp_get_max_threads()
-    faiss.omp_set_num_threads(1)
-    try:
-        vectordb.build_index(c, "squad", "HNSW", params={"M": 16, "efConstruction": 200})
-    finally:
-        faiss.omp_set_num_threads(threads)
+    # built in Milvus Lite's server threads, which this thread's faiss.omp_set_num_threads does not reach:
+    # the graph can differ from run to run, hence a bound rather than the notebook's exact figure
+    vectordb.build_index(c, "squad", "HNSW", params={"M": 16, "efConstruction": 200})
     _, ids = vectordb.search(c, "squad", Q, k=10, search_params={"ef": 64})
     c.close()
     assert neighbour_recall(ids, exact) >= 0.99
