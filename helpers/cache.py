@@ -140,8 +140,8 @@ def _check_options(encoder: Any, batch_size: Any, normalize: Any, sort_by_length
 
 
 def _lookup(encoder: TextEncoder, texts: list[str], batch_size: int, normalize: bool,
-            sort_by_length: bool) -> tuple[Path, np.ndarray | None]:
-    """The cache file for this call and its vectors, or None on a miss (no warning either way)."""
+            sort_by_length: bool) -> np.ndarray | None:
+    """The cached vectors of this call, or None on a miss (no warning either way)."""
     path = cache_dir() / f"{cache_key(encoder, texts, batch_size, normalize, sort_by_length)}.npy"
     vectors = _read(path, (len(texts), encoder.dim)) if path.is_file() else None
     old = legacy_key(encoder, texts, batch_size, normalize, sort_by_length) if vectors is None else None
@@ -149,14 +149,7 @@ def _lookup(encoder: TextEncoder, texts: list[str], batch_size: int, normalize: 
         vectors = _read(path.parent / f"{old}.npy", (len(texts), encoder.dim))
         if vectors is not None:
             _write(path, vectors)  # under the /2 key from now on; the /1 file stays for older checkouts
-    return path, vectors
-
-
-def _warn_as_encoding_does(encoder: TextEncoder, texts: list[str]) -> None:
-    """The warnings encoding gives, so that outputs do not depend on whether the cache was warm."""
-    ids = encoder.tokenizer(texts, truncation=True, max_length=encoder.max_length)["input_ids"]
-    encoder.warn_if_truncated(texts, ids, stacklevel=4)
-    encoder.check_tokens(texts, ids, stacklevel=4)
+    return vectors
 
 
 def _store(encoder: TextEncoder, texts: list[str], batch_size: int, sort_by_length: bool,
@@ -181,9 +174,9 @@ def cached_encode(encoder: TextEncoder, texts: Sequence[str], batch_size: int = 
     _check_options(encoder, batch_size, normalize, sort_by_length)
     texts = check_texts(texts)
     batch_size, normalize, sort_by_length = int(batch_size), bool(normalize), bool(sort_by_length)
-    _, vectors = _lookup(encoder, texts, batch_size, normalize, sort_by_length)
+    vectors = _lookup(encoder, texts, batch_size, normalize, sort_by_length)
     if vectors is not None:
-        _warn_as_encoding_does(encoder, texts)
+        encoder.checked_ids(texts, stacklevel=3)  # the warnings encoding gives: outputs do not depend on the cache
         return vectors
     pooled = encoder.encode(texts, batch_size=batch_size, normalize=False, sort_by_length=sort_by_length)
     return _store(encoder, texts, batch_size, sort_by_length, pooled, normalize)
@@ -218,10 +211,10 @@ def cached_encode_many(encoders: Sequence[TextEncoder], texts: Sequence[str], ba
                              "cached_encode_many once per model, or cached_encode for each encoder")
     texts = check_texts(texts)
     batch_size, normalize, sort_by_length = int(batch_size), bool(normalize), bool(sort_by_length)
-    found = [_lookup(encoder, texts, batch_size, normalize, sort_by_length)[1] for encoder in encoders]
+    found = [_lookup(encoder, texts, batch_size, normalize, sort_by_length) for encoder in encoders]
     missing = [i for i, vectors in enumerate(found) if vectors is None]
     if not missing:
-        _warn_as_encoding_does(first, texts)
+        first.checked_ids(texts, stacklevel=3)  # the warnings encoding gives
         return found
     pooled = {i: np.empty((len(texts), encoders[i].dim), dtype=np.float32) for i in missing}
     if texts:

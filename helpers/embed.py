@@ -147,12 +147,20 @@ class TextEncoder:
                           "vocabulary: they all get one identical vector. Describe them in words (e.g. "
                           "emoji.demojize) or drop them", UnknownTokensWarning, stacklevel=stacklevel)
 
+    def checked_ids(self, texts: list[str], stacklevel: int = 2) -> list[list[int]]:
+        """Token ids cut at max_length, after the TruncationWarning and token checks that encoding gives.
+
+        `stacklevel` counts from the caller of this method, as warnings.warn does from its caller.
+        """
+        ids = self.tokenizer(texts, truncation=True, max_length=self.max_length)["input_ids"]
+        self.warn_if_truncated(texts, ids, stacklevel=stacklevel + 1)
+        self.check_tokens(texts, ids, stacklevel=stacklevel + 1)
+        return ids
+
     def batches(self, texts: list[str], batch_size: int, sort_by_length: bool = True
                 ) -> Iterator[tuple[np.ndarray, dict, torch.Tensor]]:
         """Yield (input positions, padded batch, last_hidden_state), shortest sentences first."""
-        ids = self.tokenizer(texts, truncation=True, max_length=self.max_length)["input_ids"]
-        self.warn_if_truncated(texts, ids, stacklevel=4)  # points at the caller of encode()
-        self.check_tokens(texts, ids, stacklevel=4)
+        ids = self.checked_ids(texts, stacklevel=4)  # warnings point at the caller of encode()
         order = np.argsort([len(x) for x in ids], kind="stable") if sort_by_length else np.arange(len(ids))
         for start in range(0, len(order), batch_size):
             rows = order[start:start + batch_size]
