@@ -242,12 +242,19 @@ sentences = ["I took my dog for a walk", "I took my cat for a walk",
              "The stock market fell sharply this morning after the bank's announcement."]
 session = onnxruntime.InferenceSession(str(onnx_fp32.onnx.path), providers=["CPUExecutionProvider"])
 print("inputs:", [(i.name, i.type, i.shape) for i in session.get_inputs()])
-batch = encoder.tokenizer(sentences, padding=True, return_tensors="np")
-(hidden,) = session.run(["last_hidden_state"], {"input_ids": batch["input_ids"],
-                                                "attention_mask": batch["attention_mask"]})
-mask = batch["attention_mask"][:, :, None]
-by_hand = (hidden * mask).sum(axis=1) / mask.sum(axis=1)
-by_hand /= np.linalg.norm(by_hand, axis=1, keepdims=True)
+
+
+def ort_encode(session, texts):
+    \"\"\"Tokenize and pad with NumPy arrays, run the ONNX session, mean-pool over the mask, normalise.\"\"\"
+    batch = encoder.tokenizer(texts, padding=True, return_tensors="np")
+    (hidden,) = session.run(["last_hidden_state"], {"input_ids": batch["input_ids"],
+                                                    "attention_mask": batch["attention_mask"]})
+    mask = batch["attention_mask"][:, :, None]
+    pooled = (hidden * mask).sum(axis=1) / mask.sum(axis=1)
+    return pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
+
+
+by_hand = ort_encode(session, sentences)
 
 with_helper = onnx_fp32.encode(sentences)
 assert np.allclose(by_hand, with_helper, atol=1e-5)
@@ -349,7 +356,7 @@ print("operations in the int8 graph:", dict(sorted(int8_ops.items())))
 md("""
 The library's own call, by hand: `quantize_dynamic` on the fused fp32 file, with the weight type
 chosen for this CPU (explained two cells below), then the same three sentences as in section 3
-through an `InferenceSession` on the new file. `DefaultTensorType` tells the quantizer to assume
+through an `InferenceSession` on the new file (section 3's `ort_encode`). `DefaultTensorType` tells the quantizer to assume
 float tensors where the fused operations carry no type information. The quantizer also logs a
 suggestion to pre-process the model first, which this cell keeps out of the output.
 """)
@@ -361,13 +368,8 @@ with tempfile.TemporaryDirectory() as tmp:
     quantize_dynamic(str(onnx_fp32.onnx.path), str(int8_by_hand), weight_type=getattr(QuantType, int8_weight_type()),
                      extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
     logging.disable(logging.NOTSET)
-    session = onnxruntime.InferenceSession(str(int8_by_hand), providers=["CPUExecutionProvider"])
-    batch = encoder.tokenizer(sentences, padding=True, return_tensors="np")
-    (hidden,) = session.run(["last_hidden_state"], {"input_ids": batch["input_ids"],
-                                                    "attention_mask": batch["attention_mask"]})
-mask = batch["attention_mask"][:, :, None]
-int8_hand = (hidden * mask).sum(axis=1) / mask.sum(axis=1)
-int8_hand /= np.linalg.norm(int8_hand, axis=1, keepdims=True)
+    int8_hand = ort_encode(onnxruntime.InferenceSession(str(int8_by_hand), providers=["CPUExecutionProvider"]),
+                           sentences)   # section 3's by-hand path, on the new file
 assert np.allclose(int8_hand, onnx_int8.encode(sentences), atol=1e-5)
 print("quantize_dynamic by hand == TextEncoder(backend='onnx', quantize='int8'), to 1e-5: True")
 """)
