@@ -36,9 +36,9 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from helpers.data import REPO_ROOT
-from helpers.embed import TextEncoder, check_texts
-from helpers.files import atomic_write_bytes
+from helpers.course.data import REPO_ROOT
+from helpers.course.files import atomic_write_bytes
+from helpers.encode.embed import TextEncoder, check_texts
 
 KEY_VERSION = "helpers.cache/2"
 

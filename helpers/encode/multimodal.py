@@ -17,8 +17,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-from helpers.conse import ConSEEncoder, check_batch_size, check_images, check_text_list
-from helpers.models import ModelNotFoundError, resolve_model
+from helpers.encode.conse import ConSEEncoder, check_batch_size, check_images, check_text_list
+from helpers.encode.models import ModelNotFoundError, resolve_model
 
 OFFLINE_ENCODER = "course-offline"  # ConSE: EfficientNet-Lite0 classes mixed in all-MiniLM-L6-v2's space
 RANDOM_ENCODER = "random"  # random unit vectors: the floor any real encoder must beat
@@ -148,7 +148,7 @@ def load_image_text_encoder(name: str | os.PathLike = OFFLINE_ENCODER, *,
 def retrieval_recall(query_vectors: np.ndarray, item_vectors: np.ndarray, relevant: Sequence[int],
                      ks: Sequence[int] = (1, 5, 10)) -> dict[int, float]:
     """Recall@k when each query has one relevant item: the share of queries whose item ranks <= k."""
-    from helpers.similarity import as_matrix
+    from helpers.search.similarity import as_matrix
 
     q, items = as_matrix(query_vectors, "query_vectors"), as_matrix(item_vectors, "item_vectors")
     relevant = np.asarray(relevant)

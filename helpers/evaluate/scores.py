@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from helpers.files import atomic_write_json
+from helpers.course.files import atomic_write_json
 
 METRICS = ("cosine", "ip", "l2")
 KINDS = ("isotonic", "logistic")

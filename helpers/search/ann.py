@@ -1,7 +1,7 @@
 """Approximate indexes from faiss factory strings: build with the metric kept, search with each family's knob.
 
 Introduced in notebooks/08_compression_graphs.ipynb (product quantization, HNSW, scalar quantization,
-refinement); `helpers.index.build_index(X, kind="IVF1024,PQ48x4fs")` and `helpers.index.search(...,
+refinement); `helpers.search.index.build_index(X, kind="IVF1024,PQ48x4fs")` and `helpers.search.index.search(...,
 efSearch=64)` delegate here.
 
 A factory string such as "IVF1024,PQ48x4fs,RFlat" is faiss's own short name for an index
@@ -134,7 +134,7 @@ def _quiet_and_seeded(index: faiss.Index, seed: int) -> None:
 
 def build(X: np.ndarray, factory: str, metric: str = "cosine", seed: int = 0, train: np.ndarray | None = None,
           efConstruction: int | None = None, deterministic: bool = True) -> faiss.Index:
-    """Build, train (on `train` or X) and fill the index named by `factory`; X prepared by helpers.index.as_vectors.
+    """Build, train (on `train` or X) and fill the index named by `factory`; X prepared by helpers.search.index.as_vectors.
 
     faiss inserts into an HNSW graph from several threads at once, so the links can depend on thread timing;
     `deterministic` (the default) adds HNSW vectors on one thread, so a notebook's recall repeats exactly.

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from helpers.fusion import _check_ids, _check_k
+from helpers.search.fusion import _check_ids, _check_k
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Introduced in notebooks/07_keywords_hybrid.ipynb.
 
-Every function here takes and returns arrays shaped like `helpers.index.search`'s: ids (nq, k),
+Every function here takes and returns arrays shaped like `helpers.search.index.search`'s: ids (nq, k),
 best first, and scores of the same shape, higher is better. Id -1 marks an empty slot (no result)
 on the way in and on the way out. Ties are broken by id, smallest first, so results never depend
 on the order in which a sort happened to meet equal scores.

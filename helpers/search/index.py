@@ -6,7 +6,7 @@ How the index knows its metric: `build_index` returns a `VectorIndex`, a small d
 holds the faiss index together with its metric ("cosine" | "ip" | "l2"), its kind ("flat" | "ivf")
 and the id of the model that made the vectors. `search` reads the metric to normalise queries for
 cosine and to say whether scores are similarities (cosine, ip: higher is better) or squared L2
-distances (l2: lower is better); `save_index` (helpers.store, re-exported here) records all three
+distances (l2: lower is better); `save_index` (helpers.search.store, re-exported here) records all three
 beside the faiss file.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 import faiss
 import numpy as np
 
-from helpers import ann  # ch08: factory-string indexes
+from helpers.search import ann  # ch08: factory-string indexes
 
 METRICS = ("cosine", "ip", "l2")
 KINDS = ("flat", "ivf")
@@ -205,7 +205,7 @@ def build_index(X: Any, kind: str = "flat", metric: str = "cosine", nlist: int |
         raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
     if model_id is not None and not isinstance(model_id, str):
         raise TypeError(f"model_id must be a str (the id of the model that made the vectors) or None, got {model_id!r}")
-    # --- ch08 (notebook 08): any other kind is a faiss factory string, built by helpers.ann ---
+    # --- ch08 (notebook 08): any other kind is a faiss factory string, built by helpers.search.ann ---
     if kind not in KINDS:
         return _build_factory(X, kind, metric, seed, model_id, factory_options)
     if factory_options:
@@ -225,10 +225,10 @@ def build_index(X: Any, kind: str = "flat", metric: str = "cosine", nlist: int |
     return VectorIndex(index, metric, kind, model_id)
 
 
-# --- ch08 (notebook 08): factory strings and per-family search parameters, delegated to helpers.ann ---
+# --- ch08 (notebook 08): factory strings and per-family search parameters, delegated to helpers.search.ann ---
 def _build_factory(X: Any, factory: Any, metric: str, seed: int, model_id: str | None,
                    options: dict) -> VectorIndex:
-    """build_index for a faiss factory string: options are helpers.ann.build's train, efConstruction, deterministic."""
+    """build_index for a faiss factory string: options are helpers.search.ann.build's train, efConstruction, deterministic."""
     unknown = sorted(set(options) - {"train", "efConstruction", "deterministic"})
     if unknown:
         raise TypeError(f"build_index got unexpected options {unknown}; a factory-string kind takes train=, "
@@ -251,7 +251,7 @@ def _build_factory(X: Any, factory: Any, metric: str, seed: int, model_id: str |
 
 
 def _search_params(index: VectorIndex, nprobe: Any, efSearch: Any, k_factor: Any) -> Any:
-    """faiss SearchParameters for flat/ivf (nprobe only) or, via helpers.ann, any factory-string index."""
+    """faiss SearchParameters for flat/ivf (nprobe only) or, via helpers.search.ann, any factory-string index."""
     if index.kind in KINDS and efSearch is None and k_factor is None:
         return None if nprobe is None else faiss.SearchParametersIVF(nprobe=_check_nprobe(nprobe, index.nlist))
     return ann.search_parameters(index.faiss_index, nprobe=nprobe, efSearch=efSearch, k_factor=k_factor)
@@ -316,8 +316,8 @@ def size_bytes(index: VectorIndex) -> int:
 
 
 def __getattr__(name: str) -> Any:
-    """save_index and load_index live in helpers.store; notebooks import them from here."""
+    """save_index and load_index live in helpers.search.store; notebooks import them from here."""
     if name in ("save_index", "load_index"):
-        from helpers import store
+        from helpers.search import store
         return getattr(store, name)
-    raise AttributeError(f"module 'helpers.index' has no attribute {name!r}")
+    raise AttributeError(f"module 'helpers.search.index' has no attribute {name!r}")

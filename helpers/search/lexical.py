@@ -1,4 +1,4 @@
-"""BM25 keyword search over a list of texts, with results shaped like helpers.index.search's.
+"""BM25 keyword search over a list of texts, with results shaped like helpers.search.index.search's.
 
 Introduced in notebooks/07_keywords_hybrid.ipynb.
 
@@ -31,8 +31,8 @@ import numpy as np
 import scipy.sparse as sp
 import Stemmer
 
-from helpers.files import atomic_write_bytes, atomic_write_json
-from helpers.fusion import top_k
+from helpers.course.files import atomic_write_bytes, atomic_write_json
+from helpers.search.fusion import top_k
 
 FORMAT = "helpers.lexical.BM25Index/1"
 ARRAYS, META = "bm25.npz", "bm25.json"

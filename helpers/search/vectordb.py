@@ -5,8 +5,8 @@ Introduced in notebooks/10_vector_database.ipynb.
 The notebook teaches pymilvus's own calls first; these helpers wrap only what it repeats: a
 collection with the course's schema, inserting vectors with their records, building an index and
 reading back what the server really built, and searching many queries at once into the
-`(scores (nq, k) float32, ids (nq, k) int64)` shape of `helpers.index.search`, so that
-`helpers.evaluate` measures Milvus like any FAISS index. Each refuses bad input with a message
+`(scores (nq, k) float32, ids (nq, k) int64)` shape of `helpers.search.index.search`, so that
+`helpers.evaluate.metrics` measures Milvus like any FAISS index. Each refuses bad input with a message
 that says what was expected and how to fix it.
 """
 from __future__ import annotations
@@ -80,7 +80,7 @@ def collection_dim(client: Any, name: str) -> int:
         if field.get("name") == VECTOR_FIELD:
             return int(field.get("params", {}).get("dim"))
     raise VectorDBError(f"collection {name!r} has no field named {VECTOR_FIELD!r}; create it with "
-                        "helpers.vectordb.create_collection")
+                        "helpers.search.vectordb.create_collection")
 
 
 def _as_matrix(X: Any, dim: int, name: str) -> np.ndarray:
