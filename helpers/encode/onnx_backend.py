@@ -24,6 +24,8 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
+from helpers.course.paths import cache_dir
+
 OPSET = 17
 QUANTIZE_CHOICES = (None, "int8")
 WEIGHT_TYPES = ("auto", "QInt8", "QUInt8")
@@ -41,8 +43,7 @@ def check_backend(backend: str, quantize: str | None) -> tuple[str, str | None]:
 
 
 def onnx_dir() -> Path:
-    """Where exported models live: a folder `onnx` beside the embedding cache (helpers.encode.cache)."""
-    from helpers.encode.cache import cache_dir  # late: helpers.encode.cache imports helpers.encode.embed
+    """Where exported models live: a folder `onnx` beside the embedding cache (helpers.course.paths.cache_dir)."""
     return cache_dir().parent / "onnx"
 
 

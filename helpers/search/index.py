@@ -1,4 +1,4 @@
-"""Build, search, save and load FAISS indexes that remember their metric.
+"""Build and search FAISS indexes that remember their metric (saving them: helpers.search.store).
 
 Introduced in notebooks/03_flat_index.ipynb (flat) and notebooks/04_ivf_index.ipynb (IVF).
 
@@ -6,15 +6,15 @@ How the index knows its metric: `build_index` returns a `VectorIndex`, a small d
 holds the faiss index together with its metric ("cosine" | "ip" | "l2"), its kind ("flat" | "ivf")
 and the id of the model that made the vectors. `search` reads the metric to normalise queries for
 cosine and to say whether scores are similarities (cosine, ip: higher is better) or squared L2
-distances (l2: lower is better); `save_index` (helpers.search.store, re-exported here) records all three
-beside the faiss file.
+distances (l2: lower is better); `save_index` in helpers.search.store records all three
+beside the faiss file. This module never imports helpers.search.store (store builds on it), so
+import save_index and load_index from there.
 """
 from __future__ import annotations
 
 import time
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import faiss
@@ -313,11 +313,3 @@ def time_search(index: VectorIndex, Q: Any, k: int = 10, nprobe: int | None = No
 def size_bytes(index: VectorIndex) -> int:
     """Bytes of the serialised faiss index (vectors, lists and centroids): its memory footprint."""
     return int(faiss.serialize_index(_as_vector_index(index).faiss_index).size)
-
-
-def __getattr__(name: str) -> Any:
-    """save_index and load_index live in helpers.search.store; notebooks import them from here."""
-    if name in ("save_index", "load_index"):
-        from helpers.search import store
-        return getattr(store, name)
-    raise AttributeError(f"module 'helpers.search.index' has no attribute {name!r}")

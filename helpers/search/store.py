@@ -1,6 +1,6 @@
 """Save and load a VectorIndex: all-or-nothing, safe with concurrent savers, checked on load.
 
-Introduced in notebooks/03_flat_index.ipynb (notebooks import these from helpers.search.index).
+Introduced in notebooks/03_flat_index.ipynb.
 
 A saved index is a folder holding `index.faiss` (faiss's own format) and `index.json` (metric,
 kind, faiss class, dimension, count, model id, a checksum of the faiss file, a checksum of the
