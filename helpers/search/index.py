@@ -21,6 +21,7 @@ import faiss
 import numpy as np
 
 from helpers.search import ann  # ch08: factory-string indexes
+from helpers.search._validate import check_int
 
 METRICS = ("cosine", "ip", "l2")
 KINDS = ("flat", "ivf")
@@ -83,16 +84,10 @@ class VectorIndex:
                 f"ntotal={self.ntotal}{ivf}, model_id={self.model_id!r})")
 
 
-def _check_int(value: Any, name: str, low: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
-    return int(value)
-
-
 def _check_nprobe(nprobe: Any, nlist: int | None) -> int:
     if nlist is None:
         raise ValueError("nprobe only applies to kind='ivf'; a flat index always compares every vector")
-    nprobe = _check_int(nprobe, "nprobe")
+    nprobe = check_int(nprobe, "nprobe")
     if nprobe > nlist:
         raise ValueError(f"nprobe={nprobe} is more than the index's nlist={nlist} lists; use 1..{nlist}")
     return nprobe
@@ -179,7 +174,7 @@ def _ivf(X: np.ndarray, metric: str, nlist: Any, nprobe: Any, seed: int) -> fais
                          f"at most n/{MIN_POINTS_PER_LIST} = {n // MIN_POINTS_PER_LIST:,} so that k-means gets "
                          f"{MIN_POINTS_PER_LIST} training points per list; "
                          f"e.g. nlist={max(1, min(low, n // MIN_POINTS_PER_LIST))}")
-    nlist, seed = _check_int(nlist, "nlist"), _check_int(seed, "seed", low=0)
+    nlist, seed = check_int(nlist, "nlist"), check_int(seed, "seed", low=0)
     if nlist > n:
         raise ValueError(f"nlist={nlist} is more than the {n:,} vectors to train on: each list needs "
                          f"at least one (k-means wants {MIN_POINTS_PER_LIST}); use nlist <= {n // MIN_POINTS_PER_LIST or 1}")
@@ -274,7 +269,7 @@ def search(index: VectorIndex, Q: Any, k: int = 10, nprobe: int | None = None, e
 
     nprobe (IVF), efSearch (HNSW) and k_factor (a refinement stage, ",RFlat") set the family's knob for this call."""
     index = _as_vector_index(index)
-    k = _check_int(k, "k")
+    k = check_int(k, "k")
     Q = as_vectors(Q, "Q", dim=index.dim, metric=index.metric, allow_1d=True)
     if k > index.ntotal:
         warnings.warn(f"k={k} but the index holds {index.ntotal} vectors: returning {index.ntotal} "
@@ -302,8 +297,8 @@ def time_search(index: VectorIndex, Q: Any, k: int = 10, nprobe: int | None = No
     index = _as_vector_index(index)
     Q = as_vectors(Q, "Q", dim=index.dim, metric=index.metric)
     params = _search_params(index, nprobe, efSearch, k_factor)  # ch08: was IVF's nprobe only
-    k, best = min(_check_int(k, "k"), index.ntotal), float("inf")
-    for _ in range(_check_int(repeats, "repeats")):
+    k, best = min(check_int(k, "k"), index.ntotal), float("inf")
+    for _ in range(check_int(repeats, "repeats")):
         start = time.perf_counter()
         _, ids = index.faiss_index.search(Q, k, params=params)
         best = min(best, time.perf_counter() - start)

@@ -32,6 +32,7 @@ import scipy.sparse as sp
 import Stemmer
 
 from helpers.course.files import atomic_write_bytes, atomic_write_json
+from helpers.search._validate import check_int
 from helpers.search.fusion import top_k
 
 FORMAT = "helpers.lexical.BM25Index/1"
@@ -141,8 +142,7 @@ class BM25Index:
 
     def search(self, queries: Sequence[str], k: int = 10, batch_size: int = 1024) -> tuple[np.ndarray, np.ndarray]:
         """Top-k documents per query, best first: (scores (nq, k) float32, ids (nq, k) int64); ties by id."""
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-            raise ValueError(f"k must be an int >= 1, got {k!r}")
+        check_int(k, "k")
         if k > self.n_docs:
             warnings.warn(f"k={k} but the index holds {self.n_docs} documents: returning {self.n_docs} "
                           "columns per query", stacklevel=2)

@@ -15,6 +15,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from helpers.search._validate import check_int
+
 METRICS = {"cosine": "COSINE", "ip": "IP", "l2": "L2"}
 ID_FIELD, VECTOR_FIELD = "id", "vector"
 
@@ -150,8 +152,7 @@ def results_to_arrays(results: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
 
     Slots a query did not fill hold id -1 and score -inf, so they sort last and never match a doc.
     """
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"k must be an int >= 1, got {k!r}")
+    check_int(k, "k")
     if isinstance(results, (str, bytes, dict)) or not hasattr(results, "__len__"):
         raise TypeError(f"results must be what MilvusClient.search returns (a list of hit lists), "
                         f"got {type(results).__name__}")
