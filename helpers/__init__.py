@@ -42,7 +42,16 @@ Public surface, one module per idea, with the notebook that introduces it:
 - helpers.evaluate.scores      what scores mean: conversions, normalisations, calibration          (05)
 - helpers.evaluate.synthetic   the real reference set and a synthetic set fitted to it             (08)
 - helpers.evaluate.pareto      every index family on one recall / speed / memory table             (08)
-- helpers.exercises.nb01 ... helpers.exercises.nb10   the checks of each notebook's exercises      (01-10)
+- helpers.exercises.nb01       the checks of notebook 01's exercises                               (01)
+- helpers.exercises.nb02       the checks of notebook 02's exercises                               (02)
+- helpers.exercises.nb03       the checks of notebook 03's exercises                               (03)
+- helpers.exercises.nb04       the checks of notebook 04's exercises                               (04)
+- helpers.exercises.nb05       the checks of notebook 05's exercises                               (05)
+- helpers.exercises.nb06       the checks of notebook 06's exercises                               (06)
+- helpers.exercises.nb07       the checks of notebook 07's exercises                               (07)
+- helpers.exercises.nb08       the checks of notebook 08's exercises                               (08)
+- helpers.exercises.nb09       the checks of notebook 09's exercises                               (09)
+- helpers.exercises.nb10       the checks of notebook 10's exercises                               (10)
 
 Private to their layer: helpers.search._validate (argument checks shared by search modules) and
 helpers.exercises._verdict (the Verdict every check returns).
