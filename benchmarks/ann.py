@@ -38,8 +38,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from helpers.course import plots, repro  # noqa: E402
-from helpers.course.data import REPO_ROOT  # noqa: E402
 from helpers.course.files import atomic_write_bytes  # noqa: E402
+from helpers.course.paths import REPO_ROOT  # noqa: E402
 from helpers.encode.embed import TextEncoder, TruncationWarning  # noqa: E402
 from helpers.evaluate import synthetic  # noqa: E402
 from helpers.evaluate.pareto import Config, pareto_front, sweep  # noqa: E402

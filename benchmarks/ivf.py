@@ -37,8 +37,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from helpers.course import plots, repro  # noqa: E402
-from helpers.course.data import REPO_ROOT, load_squad  # noqa: E402
+from helpers.course.data import load_squad  # noqa: E402
 from helpers.course.files import atomic_write_bytes  # noqa: E402
+from helpers.course.paths import REPO_ROOT  # noqa: E402
 from helpers.encode.cache import cached_encode  # noqa: E402
 from helpers.encode.embed import TextEncoder, TruncationWarning  # noqa: E402
 from helpers.evaluate.lookalike import nearest_neighbour_cosine, synthesize  # noqa: E402

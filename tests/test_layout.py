@@ -28,15 +28,19 @@ MODULES = {_module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
 
 
 def _defined(name: str) -> set[str]:
-    """The names a module defines or imports at its top level (what `from module import x` can take)."""
-    names = set()
+    """The names a module defines at its top level; a package's __init__ also what it imports.
+
+    A name that a module only imports from another is not counted: importing it from there would be
+    an alias of its real home (`from helpers.course.data import REPO_ROOT`, which lives in paths).
+    """
+    names, package = set(), MODULES[name].name == "__init__.py"
     for node in ast.parse(MODULES[name].read_text()).body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             names.add(node.name)
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             names |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+        elif isinstance(node, (ast.Import, ast.ImportFrom)) and package:
             names |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
     return names
 
