@@ -39,7 +39,7 @@ from helpers.course.files import atomic_write_bytes
 from helpers.course.paths import cache_dir
 from helpers.encode.embed import TextEncoder, check_texts
 
-KEY_VERSION = "helpers.cache/2"
+KEY_VERSION = "helpers.cache/2"  # part of every cache key: renaming it would empty every warm cache
 
 
 class CacheWarning(UserWarning):

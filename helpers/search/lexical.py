@@ -35,7 +35,7 @@ from helpers.course.files import atomic_write_bytes, atomic_write_json
 from helpers.search._validate import check_int
 from helpers.search.fusion import top_k
 
-FORMAT = "helpers.lexical.BM25Index/1"
+FORMAT = "helpers.lexical.BM25Index/1"  # the name of a file format, kept when modules move
 ARRAYS, META = "bm25.npz", "bm25.json"
 
 

@@ -35,7 +35,7 @@ import numpy as np
 from helpers.course.files import atomic_write_bytes
 from helpers.search.index import KINDS, MAX_SQUARED_NORM, METRICS, VectorIndex, _as_vector_index
 
-FORMAT, OLD_FORMATS = "helpers.index/2", ("helpers.index/1",)
+FORMAT, OLD_FORMATS = "helpers.index/2", ("helpers.index/1",)  # names of a file format, kept when modules move
 INDEX_FILE, META_FILE = "index.faiss", "index.json"
 _PENDING = re.compile(r"^index\.[0-9a-f]{16}\.faiss$")
 _TEMPORARY = re.compile(r"^\.index\.(faiss|json|[0-9a-f]{16}\.faiss)\..+\.tmp$")
