@@ -40,6 +40,12 @@ def _as_array(answer: Any) -> np.ndarray | None:
         return None
 
 
+def _one_number(answer: Any) -> float | None:
+    """The answer as a float if it is one number (a 0-d value, not a list of one); else None."""
+    got = _as_array(answer)
+    return None if got is None or got.shape != () else float(got)
+
+
 def _int_answer(value: Any) -> int | None:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         return None

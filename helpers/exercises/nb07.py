@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from helpers.exercises._verdict import Verdict, _as_array, _report
+from helpers.exercises._verdict import Verdict, _one_number, _report
 
 
 def rrf_by_hand(answer: Any, rankings: Any, doc: int, k: int = 60) -> Verdict:
@@ -17,10 +17,9 @@ def rrf_by_hand(answer: Any, rankings: Any, doc: int, k: int = 60) -> Verdict:
     lists = [np.asarray(r).ravel() for r in rankings]
     ranks = [int(np.flatnonzero(r == doc)[0]) + 1 if (r == doc).any() else None for r in lists]
     want = sum(1 / (k + r) for r in ranks if r is not None)
-    got = _as_array(answer)
-    if got is None or got.shape != ():
+    got = _one_number(answer)
+    if got is None:
         return _report(False, f"answer with one number, the fused score; got {answer!r}")
-    got = float(got)
     if abs(got - want) < 1e-9:
         return _report(True, f"{want:.5f}: ranks {ranks} (None: not in that list) give 1/({k}+rank) each.")
     if abs(got - sum(1 / (k + r - 1) for r in ranks if r is not None)) < 1e-9:
@@ -49,10 +48,9 @@ def answer_in_window(answer: Any, top_doc: Any, best_window: Any, gold_doc: Any,
 
     start = np.asarray(paragraph_start)[np.asarray(gold_paragraph)] + start_in_paragraph
     want = share(start, right)
-    got = _as_array(answer)
-    if got is None or got.shape != () or not 0 <= float(got) <= 1:
+    got = _one_number(answer)
+    if got is None or not 0 <= got <= 1:
         return _report(False, f"answer with one share between 0 and 1; got {answer!r}")
-    got = float(got)
     if abs(got - want) < 1e-9:
         return _report(True, f"{want:.3f} of the {int(right.sum()):,} questions with the right article first have "
                              "their answer inside the window that made the article win: for the others the "
@@ -86,10 +84,10 @@ def lucene_k1(answer: Any, ids: Any, texts: Any, queries: Any, gold: Any, k1: fl
                               "(other settings unchanged)")
     hit = ids[:, :10] == gold[:, None]
     want = float(np.where(hit.any(axis=1), 1 / (hit.argmax(axis=1) + 1), 0.0).mean())
-    got = _as_array(answer)
-    if got is None or got.shape != ():
+    got = _one_number(answer)
+    if got is None:
         return _report(False, f"answer with one number, the MRR@10; got {answer!r}")
-    if abs(float(got) - want) < 1e-9:
+    if abs(got - want) < 1e-9:
         return _report(True, f"MRR@10 = {want:.4f} with k1 = {k1}.")
     if abs(float(got) - float(hit[:, 0].mean())) < 1e-9:
         return _report(False, "that is recall@1; MRR@10 averages 1/rank of the right paragraph (0 if not in the top 10)")

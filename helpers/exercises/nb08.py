@@ -9,17 +9,16 @@ from typing import Any
 
 import numpy as np
 
-from helpers.exercises._verdict import Verdict, _as_array, _report
+from helpers.exercises._verdict import Verdict, _one_number, _report
 
 
 def ivfpq_gigabytes(answer: Any, n_vectors: int, m: int, nbits: int) -> Verdict:
     """Exercise 08.1: GB (10**9 bytes) of an IVF-PQ index's codes and ids: n * (m * nbits / 8 + 8)."""
     code_bytes = m * nbits / 8
     want = n_vectors * (code_bytes + 8) / 1e9
-    got = _as_array(answer)
-    if got is None or got.shape != ():
+    got = _one_number(answer)
+    if got is None:
         return _report(False, f"answer with one number of gigabytes, got {answer!r:.60}")
-    got = float(got)
     if abs(got - want) <= 1e-6 * want:
         return _report(True, f"{n_vectors:,} x ({m} x {nbits} bits = {code_bytes:g} bytes of codes + an 8-byte id) "
                              f"= {want:g} GB")

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from helpers.exercises._verdict import Verdict, _as_array, _report
+from helpers.exercises._verdict import Verdict, _as_array, _one_number, _report
 
 
 def cluster_hours(answer: Any, sentences: int, rate: float, machines: int, startup_s: float) -> Verdict:
@@ -42,10 +42,9 @@ def top1_agreement(answer: Any, queries_a: Any, corpus_a: Any, queries_b: Any, c
                               f"shapes {qa.shape}, {ca.shape}, {qb.shape}, {cb.shape}")
     top_a, top_b = (qa @ ca.T).argmax(axis=1), (qb @ cb.T).argmax(axis=1)
     want = float((top_a == top_b).mean())
-    got = _as_array(answer)
-    if got is None or got.shape != ():
+    got = _one_number(answer)
+    if got is None:
         return _report(False, f"answer with one share between 0 and 1, got {answer!r:.60}")
-    got = float(got)
     if abs(got - want) < 1e-9:
         return _report(True, f"{want:.1%} of queries keep their top-1 result; the others found a different one")
     mixed = float((top_a == (qb @ ca.T).argmax(axis=1)).mean())
