@@ -5,7 +5,7 @@ Introduced in notebooks/08_compression_graphs.ipynb, which runs the same familie
 
 Data. The real reference set is every real text the course has (SQuAD dev paragraphs, their sentences and
 questions, STS-B sentences), encoded with all-MiniLM-L6-v2 and cached; 1,000 held-out SQuAD questions are the
-queries. The scale set is SYNTHETIC: `helpers.synthetic.sample` draws from a mixture fitted to the real vectors
+queries. The scale set is SYNTHETIC: `helpers.evaluate.synthetic.sample` draws from a mixture fitted to the real vectors
 (k-means centres, and noise only in the directions each centre's own members vary in). Before the big run the
 script checks the fit: each family's recall@10 at fixed settings on the real set and on as many synthetic
 vectors, which should agree within 0.05.
@@ -37,11 +37,12 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from helpers import plots, repro, synthetic  # noqa: E402
-from helpers.data import REPO_ROOT  # noqa: E402
-from helpers.embed import TextEncoder, TruncationWarning  # noqa: E402
-from helpers.files import atomic_write_bytes  # noqa: E402
-from helpers.pareto import Config, pareto_front, sweep  # noqa: E402
+from helpers.course import plots, repro  # noqa: E402
+from helpers.course.files import atomic_write_bytes  # noqa: E402
+from helpers.course.paths import REPO_ROOT  # noqa: E402
+from helpers.encode.embed import TextEncoder, TruncationWarning  # noqa: E402
+from helpers.evaluate import synthetic  # noqa: E402
+from helpers.evaluate.pareto import Config, pareto_front, sweep  # noqa: E402
 
 FLAT_BYTES = 4 * 384
 

@@ -1,4 +1,4 @@
-"""Encoding throughput: helpers.embed.TextEncoder against sentence-transformers, same run.
+"""Encoding throughput: helpers.encode.embed.TextEncoder against sentence-transformers, same run.
 
 Baseline: sentence_transformers.SentenceTransformer.encode on the same model folder, the same
 2,000 real sentences (STS-B test), the same batch size, in the same process, runs alternating.
@@ -26,12 +26,12 @@ import numpy as np
 import torch
 from scipy.stats import spearmanr
 
-from helpers import repro
-from helpers.data import load_stsb
-from helpers.embed import TextEncoder
-from helpers.models import DEFAULT_TEXT_MODEL, resolve_model
-from helpers.onnx_backend import OnnxModel, build_onnx_model
-from helpers.pooling import mean_pool
+from helpers.course import repro
+from helpers.course.data import load_stsb
+from helpers.encode.embed import TextEncoder
+from helpers.encode.models import DEFAULT_TEXT_MODEL, resolve_model
+from helpers.encode.onnx_backend import OnnxModel, build_onnx_model
+from helpers.encode.pooling import mean_pool
 
 BASELINE = "SentenceTransformer.encode (baseline)"
 

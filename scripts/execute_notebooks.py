@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from helpers.files import atomic_write_bytes
+from helpers.course.files import atomic_write_bytes
 
 
 def execute(path: Path) -> float:

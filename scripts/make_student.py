@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 
-from helpers.files import atomic_write_bytes
+from helpers.course.files import atomic_write_bytes
 
 BEGIN, END, PLACEHOLDER = "# BEGIN SOLUTION", "# END SOLUTION", "# YOUR CODE HERE"
 SOLUTION_TAG = "solution"

@@ -1,11 +1,12 @@
-"""helpers.ann and the factory-string path of helpers.index: each family against brute force on small data."""
+"""helpers.search.ann and the factory-string path of helpers.search.index: each family against brute force on small data."""
 import faiss
 import numpy as np
 import pytest
 
-from helpers import ann
-from helpers.evaluate import neighbour_recall
-from helpers.index import build_index, load_index, save_index, search
+from helpers.evaluate.metrics import neighbour_recall
+from helpers.search import ann
+from helpers.search.index import build_index, search
+from helpers.search.store import load_index, save_index
 
 
 @pytest.fixture(scope="module")

@@ -1,9 +1,9 @@
-"""helpers.cache and helpers.files: cached vectors equal fresh ones; writes are atomic."""
+"""helpers.encode.cache and helpers.course.files: cached vectors equal fresh ones; writes are atomic."""
 import numpy as np
 import pytest
 
-from helpers import cache
-from helpers.files import atomic_write_bytes, atomic_write_json
+from helpers.course.files import atomic_write_bytes, atomic_write_json
+from helpers.encode import cache
 
 
 def test_cached_encode_equals_encode_and_reuses_the_file(encoder, tmp_path, monkeypatch):
@@ -62,7 +62,7 @@ def test_atomic_write_keeps_permissions(tmp_path):
 
 
 def test_a_cache_hit_warns_about_truncation_as_encoding_does(encoder, tmp_path, monkeypatch):
-    from helpers.embed import TruncationWarning
+    from helpers.encode.embed import TruncationWarning
     monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
     texts = ["short", " ".join(["word"] * 300)]
     for _ in range(2):  # a miss, then a hit: the same warning both times
@@ -128,7 +128,7 @@ def _last_token(hidden, mask):
 
 
 def test_pooling_functions_are_keyed_by_name_and_code(encoder):
-    from helpers.embed import TextEncoder
+    from helpers.encode.embed import TextEncoder
     enc = object.__new__(TextEncoder)
     enc.__dict__.update(encoder.__dict__)
     keys = {}
@@ -144,7 +144,7 @@ def test_pooling_functions_are_keyed_by_name_and_code(encoder):
                                   lambda: __import__("functools").partial(_first_token),
                                   lambda: type("Pool", (), {"__call__": lambda self, h, m: h[:, 0]})()])
 def test_a_pooling_without_a_stable_identity_is_refused_for_caching(encoder, make, tmp_path, monkeypatch):
-    from helpers.embed import TextEncoder
+    from helpers.encode.embed import TextEncoder
     monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
     enc = object.__new__(TextEncoder)
     enc.__dict__.update(encoder.__dict__)
@@ -171,7 +171,7 @@ def test_cached_encode_refuses_a_model_id_in_place_of_an_encoder():
 
 
 def test_a_cache_hit_warns_about_unknown_tokens_as_encoding_does(encoder, tmp_path, monkeypatch):
-    from helpers.embed import UnknownTokensWarning
+    from helpers.encode.embed import UnknownTokensWarning
     monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
     for _ in range(2):
         with pytest.warns(UnknownTokensWarning, match="1 of 2 texts"):
@@ -211,7 +211,7 @@ def test_a_file_under_the_previous_unambiguous_key_is_reused_not_re_encoded(enco
 
 def test_the_previous_key_is_never_used_where_it_was_ambiguous(encoder):
     assert cache.legacy_key(encoder, ["a\0b"], 32, True, True) is None  # a NUL inside a text
-    from helpers.embed import TextEncoder
+    from helpers.encode.embed import TextEncoder
     enc = object.__new__(TextEncoder)
     enc.__dict__.update(encoder.__dict__)
     enc.pooling = _first_token  # a callable was keyed by its bare name
@@ -251,8 +251,8 @@ def test_a_miss_stores_both_normalize_settings_so_the_other_is_a_hit(encoder, tm
 
 
 def test_cached_encode_many_runs_one_forward_pass_per_batch_for_all_poolings(encoder, tmp_path, monkeypatch):
-    from helpers.embed import TextEncoder
-    from helpers.pooling import naive_mean_pool
+    from helpers.encode.embed import TextEncoder
+    from helpers.encode.pooling import naive_mean_pool
     monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
     texts = ["a cat sat on the mat", "dogs bark", "a much longer sentence about the weather today", "hi"]
     encoders = [encoder, TextEncoder(encoder.model_id, pooling="cls"), TextEncoder(encoder.model_id, pooling="max"),
@@ -271,7 +271,7 @@ def test_cached_encode_many_runs_one_forward_pass_per_batch_for_all_poolings(enc
 
 
 def test_cached_encode_many_encodes_only_the_misses(encoder, tmp_path, monkeypatch):
-    from helpers.embed import TextEncoder
+    from helpers.encode.embed import TextEncoder
     monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
     texts = ["a cat sat on the mat", "dogs bark"]
     cls = TextEncoder(encoder.model_id, pooling="cls")
@@ -285,7 +285,7 @@ def test_cached_encode_many_encodes_only_the_misses(encoder, tmp_path, monkeypat
 
 
 def test_cached_encode_many_refuses_encoders_of_different_models_or_lengths(encoder):
-    from helpers.embed import TextEncoder
+    from helpers.encode.embed import TextEncoder
     short = TextEncoder(encoder.model_id, max_length=64)
     with pytest.raises(ValueError, match=r"encoders\[1\].*same model, max_length and backend"):
         cache.cached_encode_many([encoder, short], ["a cat"])
@@ -296,7 +296,7 @@ def test_cached_encode_many_refuses_encoders_of_different_models_or_lengths(enco
 
 
 def test_cached_encode_many_gives_the_warnings_of_encoding_on_a_hit_too(encoder, tmp_path, monkeypatch):
-    from helpers.embed import TextEncoder, TruncationWarning
+    from helpers.encode.embed import TextEncoder, TruncationWarning
     monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
     texts = ["short", " ".join(["word"] * 300)]
     encoders = [encoder, TextEncoder(encoder.model_id, pooling="cls")]

@@ -1,12 +1,13 @@
-"""helpers.check, notebook 01: each check accepts a right answer found another way and explains a wrong one."""
+"""helpers.exercises.nb01: each check accepts a right answer found another way and explains a wrong one."""
 import numpy as np
 import pandas as pd
 
-from helpers import check
+from helpers.exercises import nb01 as check
 
 
 def test_verdict_is_truthy_and_shows_nothing_more():
-    verdict = check._report(True, "fine")
+    from helpers.exercises._verdict import _report
+    verdict = _report(True, "fine")
     assert verdict and repr(verdict) == "Correct: fine"
     assert verdict._ipython_display_() is None
 
@@ -14,8 +15,8 @@ def test_verdict_is_truthy_and_shows_nothing_more():
 def test_stsb_dot_spearman(encoder, capsys):
     from scipy.stats import spearmanr
 
-    from helpers.cache import cached_encode
-    from helpers.data import load_stsb
+    from helpers.course.data import load_stsb
+    from helpers.encode.cache import cached_encode
     pairs = load_stsb("test")
     a = cached_encode(encoder, pairs.sentence1.tolist(), normalize=False)
     b = cached_encode(encoder, pairs.sentence2.tolist(), normalize=False)
@@ -62,9 +63,9 @@ def test_pooling_disagreement_explains_raw_cosines_and_the_wrong_pooling(capsys)
 
 def test_pooling_disagreement_on_stsb(capsys):
     """The real exercise: computed here with a plain loop over the pairs, not the notebook's solution."""
-    from helpers.cache import cached_encode
-    from helpers.data import load_stsb
-    from helpers.embed import TextEncoder
+    from helpers.course.data import load_stsb
+    from helpers.encode.cache import cached_encode
+    from helpers.encode.embed import TextEncoder
     pairs = load_stsb("test")
     cos = {}
     for pooling in ("mean", "cls"):

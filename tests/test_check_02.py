@@ -1,8 +1,8 @@
-"""helpers.check, notebook 02: each check accepts a right answer found another way and explains a wrong one."""
+"""helpers.exercises.nb02: each check accepts a right answer found another way and explains a wrong one."""
 import numpy as np
 
-from helpers import check
-from helpers.similarity import normalize
+from helpers.exercises import nb02 as check
+from helpers.search.similarity import normalize
 
 
 def test_dot_cosine_disagree_accepts_a_pair_found_by_search(capsys):

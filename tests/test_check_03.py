@@ -1,10 +1,10 @@
-"""helpers.check, notebook 03: each check accepts a right answer found another way and explains a wrong one."""
+"""helpers.exercises.nb03: each check accepts a right answer found another way and explains a wrong one."""
 import faiss
 import numpy as np
 import pytest
 
-from helpers import check
-from helpers.similarity import normalize
+from helpers.exercises import nb03 as check
+from helpers.search.similarity import normalize
 
 
 def _corpus(n_p=30, n_q=20, seed=0):
@@ -67,8 +67,8 @@ def test_near_duplicates_explains_self_matches_and_missing_rows(capsys):
 
 @pytest.fixture(scope="module")
 def squad(encoder):
-    from helpers.cache import cached_encode
-    from helpers.data import load_squad
+    from helpers.course.data import load_squad
+    from helpers.encode.cache import cached_encode
     paragraphs, questions = load_squad()
     P = cached_encode(encoder, paragraphs.context.tolist())
     Q = cached_encode(encoder, questions.question.tolist())

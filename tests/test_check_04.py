@@ -1,11 +1,11 @@
-"""helpers.check, notebook 04: each check recomputes from the learner's values, accepts a right answer
+"""helpers.exercises.nb04: each check recomputes from the learner's values, accepts a right answer
 found another way than the notebook's solution, and says why a wrong one is wrong."""
 import faiss
 import numpy as np
 import pytest
 
-from helpers import check
-from helpers.index import build_index, search
+from helpers.exercises import nb04 as check
+from helpers.search.index import build_index, search
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from helpers import check, scores
+from helpers.evaluate import scores
+from helpers.exercises import nb05 as check
 
 
 @pytest.fixture

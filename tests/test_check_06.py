@@ -1,7 +1,7 @@
 """Each exercise check of notebook 06 accepts a right answer and rejects wrong ones."""
 import numpy as np
 
-from helpers import check
+from helpers.exercises import nb06 as check
 
 
 def _unit(rng, n, d=6):

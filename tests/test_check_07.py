@@ -1,7 +1,8 @@
 """Each exercise check of notebook 07 accepts a right answer computed another way and rejects wrong ones with a reason."""
 import numpy as np
 
-from helpers import check, fusion
+from helpers.exercises import nb07 as check
+from helpers.search import fusion
 
 
 def test_rrf_by_hand(capsys):
@@ -47,7 +48,7 @@ def test_answer_in_window(capsys):
 
 
 def test_lucene_k1(capsys):
-    from helpers.lexical import BM25Index
+    from helpers.search.lexical import BM25Index
     texts = ["the cat sat on the mat", "a dog chased the cat", "stock markets fell", "cat food market grew",
              "dogs bark at cats", "the market of fish", "cat cat cat", "mat and rug shop", "falling prices",
              "a dog and a cat", "fish markets open early", "rugs for cats"]

@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import check
-from helpers.evaluate import neighbour_recall
-from helpers.rescore import rescore
+from helpers.evaluate.metrics import neighbour_recall
+from helpers.exercises import nb08 as check
+from helpers.search.rescore import rescore
 
 
 def test_ivfpq_gigabytes():

@@ -1,7 +1,7 @@
 """Each exercise check of notebook 09 accepts a right answer computed another way and rejects wrong ones."""
 import numpy as np
 
-from helpers import check
+from helpers.exercises import nb09 as check
 
 
 def test_cluster_hours(capsys):

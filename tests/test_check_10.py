@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from helpers import check
+from helpers.exercises import nb10 as check
 
 
 @pytest.fixture

@@ -1,9 +1,9 @@
-"""helpers.chunking: windows that cover the text with the promised overlap, spans that slice it, max aggregation."""
+"""helpers.search.chunking: windows that cover the text with the promised overlap, spans that slice it, max aggregation."""
 import numpy as np
 import pytest
 
-from helpers.chunking import max_per_document, token_windows
-from helpers.models import load_text_model
+from helpers.encode.models import load_text_model
+from helpers.search.chunking import max_per_document, token_windows
 
 
 @pytest.fixture(scope="module")

@@ -1,9 +1,9 @@
-"""helpers.conse: preprocessing, softmax, the ConSE mixture and their input checks (no model loaded)."""
+"""helpers.encode.conse: preprocessing, softmax, the ConSE mixture and their input checks (no model loaded)."""
 import numpy as np
 import pytest
 from PIL import Image
 
-from helpers import conse
+from helpers.encode import conse
 
 
 def test_softmax_rows_sum_to_one_and_temperature_flattens():

@@ -1,7 +1,7 @@
-"""helpers.data: the course's data sets are all there, with the sizes their sources state."""
+"""helpers.course.data: the course's data sets are all there, with the sizes their sources state."""
 import pytest
 
-from helpers import data
+from helpers.course import data
 
 
 def test_stsb_sizes():

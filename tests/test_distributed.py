@@ -1,16 +1,16 @@
-"""helpers.distributed: a Ray Data actor pool returns TextEncoder's vectors, in input order."""
+"""helpers.encode.distributed: a Ray Data actor pool returns TextEncoder's vectors, in input order."""
 import numpy as np
 import pytest
 
-from helpers.data import load_stsb
-from helpers.embed import TextEncoder
+from helpers.course.data import load_stsb
+from helpers.encode.embed import TextEncoder
 
 ray = pytest.importorskip("ray")
 
 
 @pytest.fixture(scope="module")
 def local_ray():
-    from helpers.distributed import start_local_ray
+    from helpers.encode.distributed import start_local_ray
     try:
         start_local_ray(num_cpus=2)
     except Exception as error:  # a raylet that cannot start in time on an overloaded machine
@@ -21,7 +21,7 @@ def local_ray():
 
 
 def test_ray_output_equals_single_process(local_ray):
-    from helpers.distributed import ray_encode
+    from helpers.encode.distributed import ray_encode
     pairs = load_stsb("test")
     texts = (pairs.sentence1.tolist() + pairs.sentence2.tolist())[:300]
     # small batches, so several blocks and both actors are used and can finish out of order
@@ -32,7 +32,7 @@ def test_ray_output_equals_single_process(local_ray):
 
 
 def test_bad_input_is_rejected():
-    from helpers.distributed import ray_encode, start_local_ray
+    from helpers.encode.distributed import ray_encode, start_local_ray
     with pytest.raises(ValueError, match="num_cpus"):
         start_local_ray(num_cpus=0)
     with pytest.raises(TypeError, match="list of strings"):

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 from scipy.stats import spearmanr
 
-from helpers.data import load_stsb
-from helpers.embed import TextEncoder
+from helpers.course.data import load_stsb
+from helpers.encode.embed import TextEncoder
 
 SENTENCES = ["I took my dog for a walk", "I took my cat for a walk",
              "A completely different and rather longer sentence about the stock market today.",
@@ -70,7 +70,7 @@ def test_pooling_override_changes_the_vectors(encoder):
 
 def test_matches_sentence_transformers(encoder):
     from sentence_transformers import SentenceTransformer
-    from helpers.models import resolve_model
+    from helpers.encode.models import resolve_model
     reference = SentenceTransformer(str(resolve_model(encoder.model_id)), device="cpu")
     expected = reference.encode(SENTENCES, normalize_embeddings=True)
     np.testing.assert_allclose(encoder.encode(SENTENCES), expected, atol=1e-5)
@@ -91,7 +91,7 @@ def test_token_counts_are_untruncated_and_include_special_tokens(encoder):
 
 
 def test_truncation_warns_once_with_the_count(encoder):
-    from helpers.embed import TruncationWarning
+    from helpers.encode.embed import TruncationWarning
     texts = ["short one", " ".join(["word"] * 300), " ".join(["word"] * 254), " ".join(["word"] * 500)]
     with pytest.warns(TruncationWarning) as caught:
         encoder.encode(texts)
@@ -111,7 +111,7 @@ def test_texts_of_special_tokens_only_are_refused_naming_the_index(encoder, text
 
 
 def test_texts_of_unknown_tokens_only_warn_once_with_the_count(encoder):
-    from helpers.embed import UnknownTokensWarning
+    from helpers.encode.embed import UnknownTokensWarning
     with pytest.warns(UnknownTokensWarning, match=r"2 of 3 texts \(e.g. texts\[1\]") as caught:
         X = encoder.encode(["a dog", "😀😀", "🎉"])
     assert len(caught) == 1

@@ -1,11 +1,11 @@
-"""helpers.evaluate against values computed by hand, and its refusals of bad input."""
+"""helpers.evaluate.metrics against values computed by hand, and its refusals of bad input."""
 import math
 
 import numpy as np
 import pytest
 
-from helpers.evaluate import (mrr_at_k, ndcg_at_k, neighbour_recall, recall_at_k, run_from_ids,
-                              summary)
+from helpers.evaluate.metrics import (mrr_at_k, ndcg_at_k, neighbour_recall, recall_at_k, retrieval_recall,
+                                      run_from_ids, summary)
 
 # q1: its one relevant doc first. q2: graded, the less relevant d3 (1) ranked above d2 (2).
 # q3: its relevant doc never retrieved.
@@ -152,3 +152,38 @@ def test_neighbour_recall_and_summary_refuse_bad_input():
         neighbour_recall(np.zeros((0, 3), int), np.zeros((0, 3), int))
     with pytest.raises(TypeError, match="ks must be a non-empty list"):
         summary(RUN, QRELS, ks=5)
+
+
+# --- retrieval_recall: one relevant item per query (notebook 06) --------------------------------
+
+def test_retrieval_recall_by_hand():
+    items = np.eye(3, dtype=np.float32)
+    queries = np.array([[1, 0, 0], [0.9, 0.1, 0], [0, 0, 1]], dtype=np.float32)  # 2nd query's item ranks 2nd
+    assert retrieval_recall(queries, items, [0, 1, 2], ks=(1, 2)) == {1: pytest.approx(2 / 3), 2: 1.0}
+
+
+def test_retrieval_recall_breaks_ties_by_id():
+    items = np.ones((3, 2), dtype=np.float32)
+    assert retrieval_recall(items[:1], items, [2], ks=(1, 3)) == {1: 0.0, 3: 1.0}
+
+
+@pytest.mark.parametrize("q, items, relevant, ks, match", [
+    (np.ones((2, 3)), np.ones((4, 2)), [0, 1], (1,), "same d"),
+    (np.ones((2, 3)), np.ones((4, 3)), [0], (1,), "relevant"),
+    (np.ones((2, 3)), np.ones((4, 3)), [0, 4], (1,), "relevant"),
+    (np.ones((2, 3)), np.ones((4, 3)), [0, 1], (0,), "ks"),
+])
+def test_retrieval_recall_rejects_bad_input(q, items, relevant, ks, match):
+    with pytest.raises(ValueError, match=match):
+        retrieval_recall(q, items, relevant, ks)
+
+
+@pytest.mark.parametrize("q, ks, error, match", [
+    (np.ones((2, 3), np.complex64), (1,), TypeError, "complex"),
+    (np.full((2, 3), np.nan), (1,), ValueError, "NaN or inf"),
+    (np.ones((2, 3)), (True,), ValueError, "ks must be positive ints"),
+    (np.ones((2, 3)), 5, ValueError, "ks must be positive ints"),
+])
+def test_retrieval_recall_refuses_more_bad_input(q, ks, error, match):
+    with pytest.raises(error, match=match):
+        retrieval_recall(q, np.ones((4, 3)), [0, 1], ks)

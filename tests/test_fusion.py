@@ -1,8 +1,8 @@
-"""helpers.fusion against brute force and hand-computed values."""
+"""helpers.search.fusion against brute force and hand-computed values."""
 import numpy as np
 import pytest
 
-from helpers.fusion import convex, rrf, top_k
+from helpers.search.fusion import convex, rrf, top_k
 
 
 def _brute_top_k(scores, k):

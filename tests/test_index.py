@@ -1,4 +1,4 @@
-"""helpers.index against numpy brute force, plus every refusal of bad input and bad files."""
+"""helpers.search.index against numpy brute force, plus every refusal of bad input and bad files."""
 import json
 import warnings
 
@@ -6,8 +6,9 @@ import faiss
 import numpy as np
 import pytest
 
-from helpers.index import VectorIndex, build_index, load_index, save_index, search, size_bytes
-from helpers.similarity import cosine_scores, dot_scores, l2_distances
+from helpers.search.index import VectorIndex, build_index, search, size_bytes
+from helpers.search.similarity import cosine_scores, dot_scores, l2_distances
+from helpers.search.store import load_index, save_index
 
 KINDS = [("flat", {}), ("ivf", {"nlist": 8, "nprobe": 8})]  # nprobe == nlist: IVF is exact
 

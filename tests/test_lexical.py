@@ -1,4 +1,4 @@
-"""helpers.lexical.BM25Index against the formula computed by hand, against bm25s, and its save/load."""
+"""helpers.search.lexical.BM25Index against the formula computed by hand, against bm25s, and its save/load."""
 import json
 import math
 
@@ -6,7 +6,7 @@ import bm25s
 import numpy as np
 import pytest
 
-from helpers.lexical import ARRAYS, META, BM25Index
+from helpers.search.lexical import ARRAYS, META, BM25Index
 
 DOCS = ["the cat sat on the mat", "a dog chased the cat and the cat ran", "dogs and cats living together",
         "stock markets fell sharply today", "the market for cat food grew"]

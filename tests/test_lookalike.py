@@ -1,8 +1,8 @@
-"""helpers.lookalike: shape, unit length, determinism, closeness to the real rows, and refusals."""
+"""helpers.evaluate.lookalike: shape, unit length, determinism, closeness to the real rows, and refusals."""
 import numpy as np
 import pytest
 
-from helpers.lookalike import nearest_neighbour_cosine, synthesize
+from helpers.evaluate.lookalike import nearest_neighbour_cosine, synthesize
 
 
 @pytest.fixture(scope="module")

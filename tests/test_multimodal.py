@@ -1,4 +1,4 @@
-"""helpers.multimodal: the three encoders share one interface; CLIP is tested with a tiny random model."""
+"""helpers.encode.multimodal: the three encoders share one interface; CLIP is tested with a tiny random model."""
 import string
 
 import numpy as np
@@ -6,8 +6,8 @@ import pytest
 import torch
 from PIL import Image
 
-from helpers.models import ModelNotFoundError
-from helpers.multimodal import RandomEncoder, load_image_text_encoder, retrieval_recall
+from helpers.encode.models import ModelNotFoundError
+from helpers.encode.multimodal import RandomEncoder, load_image_text_encoder
 
 IMAGES = [Image.new("RGB", (40, 50), (255, 0, 0)), Image.new("RGB", (64, 64), (0, 0, 255)),
           Image.new("RGBA", (30, 30), (0, 255, 0, 128))]
@@ -129,33 +129,11 @@ def test_offline_encoder_rejects_bad_settings():
         load_image_text_encoder("course-offline", temperature=-1.0)
 
 
-def test_retrieval_recall_by_hand():
-    items = np.eye(3, dtype=np.float32)
-    queries = np.array([[1, 0, 0], [0.9, 0.1, 0], [0, 0, 1]], dtype=np.float32)  # 2nd query's item ranks 2nd
-    assert retrieval_recall(queries, items, [0, 1, 2], ks=(1, 2)) == {1: pytest.approx(2 / 3), 2: 1.0}
-
-
-def test_retrieval_recall_breaks_ties_by_id():
-    items = np.ones((3, 2), dtype=np.float32)
-    assert retrieval_recall(items[:1], items, [2], ks=(1, 3)) == {1: 0.0, 3: 1.0}
-
-
-@pytest.mark.parametrize("q, items, relevant, ks, match", [
-    (np.ones((2, 3)), np.ones((4, 2)), [0, 1], (1,), "same d"),
-    (np.ones((2, 3)), np.ones((4, 3)), [0], (1,), "relevant"),
-    (np.ones((2, 3)), np.ones((4, 3)), [0, 4], (1,), "relevant"),
-    (np.ones((2, 3)), np.ones((4, 3)), [0, 1], (0,), "ks"),
-])
-def test_retrieval_recall_rejects_bad_input(q, items, relevant, ks, match):
-    with pytest.raises(ValueError, match=match):
-        retrieval_recall(q, items, relevant, ks)
-
-
 def test_image_grid_draws_one_panel_per_image_and_refuses_mismatches():
     import matplotlib
 
     matplotlib.use("Agg")
-    from helpers.plots import image_grid
+    from helpers.course.plots import image_grid
 
     fig = image_grid(IMAGES, ["a", "b", "c"], ncols=2)
     assert sum(bool(ax.images) for ax in fig.axes) == 3
@@ -179,13 +157,13 @@ def _grey(mode, value, size=(8, 8)):
     ("F", 200.0, 200), ("I", 200, 200),                          # already 8-bit levels
 ])
 def test_wide_images_are_scaled_to_8_bits_not_clipped(mode, value, want):
-    from helpers.conse import to_rgb
+    from helpers.encode.conse import to_rgb
     rgb = np.asarray(to_rgb(_grey(mode, value)))
     assert rgb.shape == (8, 8, 3) and (rgb == want).all()
 
 
 def test_wide_images_with_other_ranges_are_stretched_and_differ():
-    from helpers.conse import to_rgb
+    from helpers.encode.conse import to_rgb
     ramp = Image.fromarray(np.arange(64, dtype=np.int32).reshape(8, 8) * 1000)  # mode I, 0..63,000
     rgb = np.asarray(to_rgb(ramp))[..., 0].ravel()
     assert rgb.min() == 0 and rgb.max() == 255 and (np.diff(rgb.astype(int)) > 0).all()  # stretched, in order
@@ -234,14 +212,3 @@ def test_numpy_arrays_get_a_fromarray_hint():
 def test_random_encoder_refuses_bad_settings(kwargs, match):
     with pytest.raises(ValueError, match=match):
         RandomEncoder(**kwargs)
-
-
-@pytest.mark.parametrize("q, ks, error, match", [
-    (np.ones((2, 3), np.complex64), (1,), TypeError, "complex"),
-    (np.full((2, 3), np.nan), (1,), ValueError, "NaN or inf"),
-    (np.ones((2, 3)), (True,), ValueError, "ks must be positive ints"),
-    (np.ones((2, 3)), 5, ValueError, "ks must be positive ints"),
-])
-def test_retrieval_recall_refuses_more_bad_input(q, ks, error, match):
-    with pytest.raises(error, match=match):
-        retrieval_recall(q, np.ones((4, 3)), [0, 1], ks)

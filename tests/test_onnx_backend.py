@@ -1,13 +1,13 @@
-"""helpers.onnx_backend: ONNX fp32 equals torch, int8 keeps STS-B quality, the export is cached,
+"""helpers.encode.onnx_backend: ONNX fp32 equals torch, int8 keeps STS-B quality, the export is cached,
 re-used, checked, and rebuilt when damaged."""
 import numpy as np
 import pytest
 from scipy.stats import spearmanr
 
-from helpers import onnx_backend
-from helpers.data import load_stsb
-from helpers.embed import TextEncoder
-from helpers.models import resolve_model
+from helpers.course.data import load_stsb
+from helpers.encode import onnx_backend
+from helpers.encode.embed import TextEncoder
+from helpers.encode.models import resolve_model
 
 
 @pytest.fixture(scope="module")
@@ -119,12 +119,12 @@ def test_bad_arguments_are_rejected():
 
 
 def test_cache_keys_differ_by_backend(torch_encoder, fp32, int8):
-    from helpers.cache import cache_key
+    from helpers.encode.cache import cache_key
     keys = {cache_key(e, ["a sentence"], 32, True) for e in (torch_encoder, fp32, int8)}
     assert len(keys) == 3
 
 
 def test_cached_encode_many_refuses_to_share_a_forward_pass_across_backends(torch_encoder, fp32):
-    from helpers.cache import cached_encode_many
+    from helpers.encode.cache import cached_encode_many
     with pytest.raises(ValueError, match="same model, max_length and backend"):
         cached_encode_many([torch_encoder, fp32], ["a cat sat on the mat"])

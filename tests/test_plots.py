@@ -1,4 +1,4 @@
-"""helpers.plots: the heatmap spans cosine's [-1, 1] centred on 0 (notebook 02); each figure refuses input it
+"""helpers.course.plots: the heatmap spans cosine's [-1, 1] centred on 0 (notebook 02); each figure refuses input it
 cannot draw honestly, naming the argument."""
 import matplotlib
 
@@ -9,7 +9,7 @@ import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 
-from helpers import plots  # noqa: E402
+from helpers.course import plots  # noqa: E402
 
 
 @pytest.mark.parametrize("call,error,match", [

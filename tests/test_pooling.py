@@ -1,8 +1,8 @@
-"""helpers.pooling on a hand-made batch: two sentences, the second padded by two tokens."""
+"""helpers.encode.pooling on a hand-made batch: two sentences, the second padded by two tokens."""
 import pytest
 import torch
 
-from helpers.pooling import POOLERS, cls_pool, get_pooler, max_pool, mean_pool, naive_mean_pool
+from helpers.encode.pooling import POOLERS, cls_pool, get_pooler, max_pool, mean_pool, naive_mean_pool
 
 HIDDEN = torch.tensor([[[1.0, 2.0], [3.0, 4.0], [5.0, 0.0]],
                        [[2.0, -2.0], [9.0, 9.0], [9.0, 9.0]]])  # sentence 2: tokens 2, 3 are padding
@@ -39,6 +39,6 @@ def test_get_pooler_by_name_or_function():
 
 def test_pooling_refuses_numpy_arrays_with_a_fix():
     import numpy as np
-    from helpers.pooling import mean_pool
+    from helpers.encode.pooling import mean_pool
     with pytest.raises(TypeError, match="torch.as_tensor"):
         mean_pool(np.zeros((1, 2, 3)), np.ones((1, 2)))

@@ -1,9 +1,9 @@
-"""helpers.repro.setup: fixed thread counts (2 unless $COURSE_THREADS says otherwise), clear errors."""
+"""helpers.course.repro.setup: fixed thread counts (2 unless $COURSE_THREADS says otherwise), clear errors."""
 import faiss
 import pytest
 import torch
 
-from helpers import repro
+from helpers.course import repro
 
 
 @pytest.fixture(autouse=True)

@@ -1,10 +1,10 @@
-"""helpers.rescore: two-stage search against brute force, int8 codes as sentence-transformers makes them."""
+"""helpers.search.rescore: two-stage search against brute force, int8 codes as sentence-transformers makes them."""
 import numpy as np
 import pytest
 from sentence_transformers.util.quantization import quantize_embeddings
 
-from helpers import rescore
-from helpers.evaluate import neighbour_recall
+from helpers.evaluate.metrics import neighbour_recall
+from helpers.search import rescore
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Tests for helpers.scores: conversions, per-query normalisations, Calibrator, thresholds."""
+"""Tests for helpers.evaluate.scores: conversions, per-query normalisations, Calibrator, thresholds."""
 import json
 
 import faiss
@@ -8,8 +8,8 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import precision_recall_curve
 
-from helpers import scores
-from helpers.scores import Calibrator
+from helpers.evaluate import scores
+from helpers.evaluate.scores import Calibrator
 
 
 def unit_rows(n: int, d: int = 16, seed: int = 0) -> np.ndarray:
@@ -239,14 +239,14 @@ def test_reliability_table():
         scores.reliability_table([0.5, 0.2], [1])
 
 
-# --- the notebook's two score figures (helpers.plots) -------------------------------------------
+# --- the notebook's two score figures (helpers.course.plots) ------------------------------------
 
 def test_score_figures_draw_and_reject_bad_input():
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from helpers import plots
+    from helpers.course import plots
     fig = plots.score_histograms({"relevant": np.linspace(0.3, 0.9, 50), "other": np.linspace(-0.1, 0.4, 80)},
                                  xlabel="cosine")
     assert len(fig.axes[0].patches) == 2 * 60

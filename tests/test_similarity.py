@@ -1,10 +1,10 @@
-"""helpers.similarity against independent implementations (sklearn, faiss, plain loops)."""
+"""helpers.search.similarity against independent implementations (sklearn, faiss, plain loops)."""
 import faiss
 import numpy as np
 import pytest
 from sklearn.metrics.pairwise import cosine_similarity, euclidean_distances
 
-from helpers import similarity as sim
+from helpers.search import similarity as sim
 
 RNG = np.random.default_rng(0)
 A = RNG.normal(size=(7, 16)).astype(np.float32)

@@ -1,4 +1,4 @@
-"""helpers.store: save_index is all-or-nothing under exceptions, SIGKILL and concurrent savers;
+"""helpers.search.store: save_index is all-or-nothing under exceptions, SIGKILL and concurrent savers;
 load_index refuses every edited, forged or corrupt file, naming the file and what is wrong."""
 import hashlib
 import json
@@ -13,8 +13,9 @@ import faiss
 import numpy as np
 import pytest
 
-from helpers import store
-from helpers.index import build_index, load_index, save_index, search
+from helpers.search import store
+from helpers.search.index import build_index, search
+from helpers.search.store import load_index, save_index
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -35,11 +36,10 @@ def old(tmp_path):
     return folder
 
 
-def test_the_import_paths_notebooks_use_still_work():
-    from helpers import index
-    assert index.save_index is store.save_index and index.load_index is store.load_index
-    with pytest.raises(AttributeError, match="no attribute 'nope'"):
-        index.nope
+def test_index_does_not_import_store_saving_lives_in_store_alone():
+    from helpers.search import index
+    assert not hasattr(index, "save_index") and not hasattr(index, "load_index")
+    assert callable(store.save_index) and callable(store.load_index)
 
 
 # --- faults during a save -------------------------------------------------------------------------
@@ -47,8 +47,8 @@ def test_the_import_paths_notebooks_use_still_work():
 CHILD = textwrap.dedent("""
     import os, signal, sys
     import numpy as np
-    from helpers import store
-    from helpers.index import build_index
+    from helpers.search import store
+    from helpers.search.index import build_index
     folder, when = sys.argv[1], sys.argv[2]
     real_write = store.atomic_write_bytes
 
@@ -134,7 +134,8 @@ def test_two_concurrent_savers_and_a_reader(tmp_path):
     script = textwrap.dedent("""
         import sys
         import numpy as np
-        from helpers.index import build_index, save_index
+        from helpers.search.index import build_index
+        from helpers.search.store import save_index
         folder, who = sys.argv[1], sys.argv[2]
         X = np.random.default_rng(int(who)).normal(size=(200 + int(who), 16)).astype(np.float32)
         index = build_index(X, model_id=f"saver {who}")

@@ -3,6 +3,7 @@
 That the solutions themselves run and pass their checks is covered by nbval, which re-executes the
 committed notebooks, and by each notebook's tests/test_check_NN.py.
 """
+import importlib
 import re
 import subprocess
 import sys
@@ -10,8 +11,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
-from helpers import check
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "make_student.py"
@@ -104,14 +103,25 @@ def test_other_cells_and_metadata_are_unchanged(student_dir, path):
             assert new == old, f"{path.name}, cell {i}: a non-solution cell changed in the student copy"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if not p.name.startswith("00_")], ids=lambda p: p.stem)
+def test_each_notebook_imports_its_own_checks(path):
+    nb = nbformat.read(path, as_version=4)
+    first_code = next(c for c in nb.cells if c.cell_type == "code")
+    line = f"from helpers.exercises import nb{path.name[:2]} as check"
+    assert line in [code.split("#")[0].strip() for code in first_code.source.splitlines()], \
+        f"{path.name}: its first code cell must say {line!r}"
+
+
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if not p.name.startswith("00_")], ids=lambda p: p.stem)
 def test_solutions_call_existing_checks(path):
     nb = nbformat.read(path, as_version=4)
+    module = f"helpers/exercises/nb{path.name[:2]}.py"
+    check = importlib.import_module(module[:-3].replace("/", "."))
     for i, cell in enumerate(nb.cells):
         if _is_solution(cell):
             for name in re.findall(r"\bcheck\.(\w+)\s*\(", cell.source):
                 assert callable(getattr(check, name, None)), \
-                    f"{path.name}, cell {i}: check.{name}(...) is not defined in helpers/check.py"
+                    f"{path.name}, cell {i}: check.{name}(...) is not defined in {module}"
 
 
 @pytest.mark.parametrize("path", [p for p in NOTEBOOKS if not p.name.startswith("00_")], ids=lambda p: p.stem)

@@ -1,8 +1,8 @@
-"""helpers.synthetic: sentence splitting, the fitted mixture, and the real-vs-synthetic comparison."""
+"""helpers.evaluate.synthetic: sentence splitting, the fitted mixture, and the real-vs-synthetic comparison."""
 import numpy as np
 import pytest
 
-from helpers import synthetic
+from helpers.evaluate import synthetic
 
 
 def test_split_sentences():

@@ -1,11 +1,11 @@
-"""helpers.vectordb on Milvus Lite: exact answers on small data, round trips, and clear errors."""
+"""helpers.search.vectordb on Milvus Lite: exact answers on small data, round trips, and clear errors."""
 import numpy as np
 import pytest
 
 pymilvus = pytest.importorskip("pymilvus")
 from pymilvus import MilvusClient  # noqa: E402
 
-from helpers import vectordb  # noqa: E402
+from helpers.search import vectordb  # noqa: E402
 
 DIM = 8
 
@@ -164,10 +164,10 @@ def test_results_to_arrays_refuses_bad_input(results, k, error, match):
 
 def test_squad_recall_against_faiss_is_at_least_the_notebooks_figure(tmp_path):
     """Notebook 10 prints HNSW (M=16, efConstruction=200, ef=64) recall@10 vs exact FAISS; this repeats it."""
-    from helpers.cache import cached_encode
-    from helpers.data import load_squad
-    from helpers.embed import TextEncoder
-    from helpers.evaluate import neighbour_recall
+    from helpers.course.data import load_squad
+    from helpers.encode.cache import cached_encode
+    from helpers.encode.embed import TextEncoder
+    from helpers.evaluate.metrics import neighbour_recall
     paragraphs, questions = load_squad()
     encoder = TextEncoder()
     with pytest.warns(UserWarning, match="longer than max_length"):

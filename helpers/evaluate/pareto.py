@@ -21,9 +21,9 @@ import faiss
 import numpy as np
 import pandas as pd
 
-from helpers import ann, rescore
-from helpers.evaluate import neighbour_recall
-from helpers.index import build_index, search
+from helpers.evaluate.metrics import neighbour_recall
+from helpers.search import ann, rescore
+from helpers.search.index import build_index, search
 
 
 @dataclass

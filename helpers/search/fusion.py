@@ -2,7 +2,7 @@
 
 Introduced in notebooks/07_keywords_hybrid.ipynb.
 
-Every function here takes and returns arrays shaped like `helpers.index.search`'s: ids (nq, k),
+Every function here takes and returns arrays shaped like `helpers.search.index.search`'s: ids (nq, k),
 best first, and scores of the same shape, higher is better. Id -1 marks an empty slot (no result)
 on the way in and on the way out. Ties are broken by id, smallest first, so results never depend
 on the order in which a sort happened to meet equal scores.
@@ -19,11 +19,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-
-def _check_k(k: Any, name: str = "k") -> int:
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"{name} must be an int >= 1, got {k!r}")
-    return int(k)
+from helpers.search._validate import check_ids, check_int
 
 
 def top_k(scores: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -32,7 +28,7 @@ def top_k(scores: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
     if scores.ndim != 2 or not np.issubdtype(scores.dtype, np.number):
         raise ValueError(f"scores must be a numeric (n_queries, n_docs) array, got shape {scores.shape}, "
                          f"dtype {scores.dtype}")
-    k = min(_check_k(k), scores.shape[1])
+    k = min(check_int(k, "k"), scores.shape[1])
     if np.isnan(scores).any():
         raise ValueError("scores contain NaN; fix or drop those entries first")
     neg = -scores
@@ -47,30 +43,13 @@ def top_k(scores: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
     return np.take_along_axis(scores, ids, axis=1), ids
 
 
-def _check_ids(ids: Any, name: str, nq: int | None = None) -> np.ndarray:
-    arr = np.asarray(ids)
-    if arr.ndim != 2 or not np.issubdtype(arr.dtype, np.integer):
-        raise ValueError(f"{name} must be an integer (n_queries, k) id array as search() returns, "
-                         f"got shape {arr.shape}, dtype {arr.dtype}")
-    if nq is not None and len(arr) != nq:
-        raise ValueError(f"{name} has {len(arr)} rows but the first system has {nq}: every system must "
-                         "answer the same queries, in the same order")
-    if (arr < -1).any():
-        raise ValueError(f"{name} holds ids below -1; ids are row numbers (>= 0), or -1 for an empty slot")
-    for row, line in enumerate(arr):
-        real = line[line >= 0]
-        if len(np.unique(real)) != len(real):
-            raise ValueError(f"{name}[{row}] repeats an id; each system must list a document at most once")
-    return arr.astype(np.int64)
-
-
 def _fuse(ids_list: list[np.ndarray], weights_list: list[np.ndarray], limit: int | None
           ) -> tuple[np.ndarray, np.ndarray]:
     """Sum the weights per (query, id) over systems; return the top `limit` per query, ties by id."""
     ids = np.concatenate(ids_list, axis=1)
     w = np.concatenate(weights_list, axis=1).astype(np.float64)
     nq, width = ids.shape
-    limit = min(ids_list[0].shape[1] if limit is None else _check_k(limit, "limit"), width)
+    limit = min(ids_list[0].shape[1] if limit is None else check_int(limit, "limit"), width)
     order = np.argsort(ids, axis=1, kind="stable")        # equal ids side by side, systems in order
     sid, sw = np.take_along_axis(ids, order, 1), np.take_along_axis(w, order, 1)
     new = np.ones_like(sid, dtype=bool)
@@ -96,9 +75,9 @@ def rrf(rankings: Sequence[Any], k: int = 60, limit: int | None = None) -> tuple
     if isinstance(rankings, np.ndarray) or not isinstance(rankings, Sequence) or len(rankings) < 1:
         raise TypeError("rankings must be a list of (n_queries, depth) id arrays, one per system: "
                         "rrf([bm25_ids, dense_ids])")
-    k = _check_k(k)
-    first = _check_ids(rankings[0], "rankings[0]")
-    ids_list = [first] + [_check_ids(r, f"rankings[{i}]", len(first)) for i, r in enumerate(rankings[1:], 1)]
+    k = check_int(k, "k")
+    first = check_ids(rankings[0], "rankings[0]")
+    ids_list = [first] + [check_ids(r, f"rankings[{i}]", len(first)) for i, r in enumerate(rankings[1:], 1)]
     weights = [np.where(r >= 0, 1.0 / (k + np.arange(1, r.shape[1] + 1)), 0.0) for r in ids_list]
     return _fuse(ids_list, weights, limit)
 
@@ -124,8 +103,8 @@ def convex(scores: Sequence[Any], ids: Sequence[Any], alpha: float = 0.5,
         raise TypeError("convex takes two systems: convex([scores_a, scores_b], [ids_a, ids_b], alpha)")
     if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.floating)) or not 0 <= alpha <= 1:
         raise ValueError(f"alpha must be a number in [0, 1] (the first system's weight), got {alpha!r}")
-    ids_list = [_check_ids(ids[0], "ids[0]")]
-    ids_list.append(_check_ids(ids[1], "ids[1]", len(ids_list[0])))
+    ids_list = [check_ids(ids[0], "ids[0]")]
+    ids_list.append(check_ids(ids[1], "ids[1]", len(ids_list[0])))
     normed = []
     for i, (s, r) in enumerate(zip(scores, ids_list)):
         s = np.asarray(s, dtype=np.float64)

@@ -17,12 +17,12 @@ from typing import Any
 
 import numpy as np
 
-from helpers.files import atomic_write_json
+from helpers.course.files import atomic_write_json
 
 METRICS = ("cosine", "ip", "l2")
 KINDS = ("isotonic", "logistic")
 MIN_POINTS = 10  # fewer labelled pairs than this cannot say anything about calibration
-FORMAT = "helpers.scores.Calibrator/1"
+FORMAT = "helpers.scores.Calibrator/1"  # the name of a file format, kept when modules move
 _UNIT_TOL = 1e-5  # float32 round-off allowed outside [-1, 1] and [0, 4]
 
 

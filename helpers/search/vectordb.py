@@ -5,8 +5,8 @@ Introduced in notebooks/10_vector_database.ipynb.
 The notebook teaches pymilvus's own calls first; these helpers wrap only what it repeats: a
 collection with the course's schema, inserting vectors with their records, building an index and
 reading back what the server really built, and searching many queries at once into the
-`(scores (nq, k) float32, ids (nq, k) int64)` shape of `helpers.index.search`, so that
-`helpers.evaluate` measures Milvus like any FAISS index. Each refuses bad input with a message
+`(scores (nq, k) float32, ids (nq, k) int64)` shape of `helpers.search.index.search`, so that
+`helpers.evaluate.metrics` measures Milvus like any FAISS index. Each refuses bad input with a message
 that says what was expected and how to fix it.
 """
 from __future__ import annotations
@@ -14,6 +14,8 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 import numpy as np
+
+from helpers.search._validate import check_int
 
 METRICS = {"cosine": "COSINE", "ip": "IP", "l2": "L2"}
 ID_FIELD, VECTOR_FIELD = "id", "vector"
@@ -80,7 +82,7 @@ def collection_dim(client: Any, name: str) -> int:
         if field.get("name") == VECTOR_FIELD:
             return int(field.get("params", {}).get("dim"))
     raise VectorDBError(f"collection {name!r} has no field named {VECTOR_FIELD!r}; create it with "
-                        "helpers.vectordb.create_collection")
+                        "helpers.search.vectordb.create_collection")
 
 
 def _as_matrix(X: Any, dim: int, name: str) -> np.ndarray:
@@ -150,8 +152,7 @@ def results_to_arrays(results: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
 
     Slots a query did not fill hold id -1 and score -inf, so they sort last and never match a doc.
     """
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"k must be an int >= 1, got {k!r}")
+    check_int(k, "k")
     if isinstance(results, (str, bytes, dict)) or not hasattr(results, "__len__"):
         raise TypeError(f"results must be what MilvusClient.search returns (a list of hit lists), "
                         f"got {type(results).__name__}")

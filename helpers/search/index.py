@@ -1,4 +1,4 @@
-"""Build, search, save and load FAISS indexes that remember their metric.
+"""Build and search FAISS indexes that remember their metric (saving them: helpers.search.store).
 
 Introduced in notebooks/03_flat_index.ipynb (flat) and notebooks/04_ivf_index.ipynb (IVF).
 
@@ -6,21 +6,22 @@ How the index knows its metric: `build_index` returns a `VectorIndex`, a small d
 holds the faiss index together with its metric ("cosine" | "ip" | "l2"), its kind ("flat" | "ivf")
 and the id of the model that made the vectors. `search` reads the metric to normalise queries for
 cosine and to say whether scores are similarities (cosine, ip: higher is better) or squared L2
-distances (l2: lower is better); `save_index` (helpers.store, re-exported here) records all three
-beside the faiss file.
+distances (l2: lower is better); `save_index` in helpers.search.store records all three
+beside the faiss file. This module never imports helpers.search.store (store builds on it), so
+import save_index and load_index from there.
 """
 from __future__ import annotations
 
 import time
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import faiss
 import numpy as np
 
-from helpers import ann  # ch08: factory-string indexes
+from helpers.search import ann  # ch08: factory-string indexes
+from helpers.search._validate import check_int
 
 METRICS = ("cosine", "ip", "l2")
 KINDS = ("flat", "ivf")
@@ -83,16 +84,10 @@ class VectorIndex:
                 f"ntotal={self.ntotal}{ivf}, model_id={self.model_id!r})")
 
 
-def _check_int(value: Any, name: str, low: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
-    return int(value)
-
-
 def _check_nprobe(nprobe: Any, nlist: int | None) -> int:
     if nlist is None:
         raise ValueError("nprobe only applies to kind='ivf'; a flat index always compares every vector")
-    nprobe = _check_int(nprobe, "nprobe")
+    nprobe = check_int(nprobe, "nprobe")
     if nprobe > nlist:
         raise ValueError(f"nprobe={nprobe} is more than the index's nlist={nlist} lists; use 1..{nlist}")
     return nprobe
@@ -179,7 +174,7 @@ def _ivf(X: np.ndarray, metric: str, nlist: Any, nprobe: Any, seed: int) -> fais
                          f"at most n/{MIN_POINTS_PER_LIST} = {n // MIN_POINTS_PER_LIST:,} so that k-means gets "
                          f"{MIN_POINTS_PER_LIST} training points per list; "
                          f"e.g. nlist={max(1, min(low, n // MIN_POINTS_PER_LIST))}")
-    nlist, seed = _check_int(nlist, "nlist"), _check_int(seed, "seed", low=0)
+    nlist, seed = check_int(nlist, "nlist"), check_int(seed, "seed", low=0)
     if nlist > n:
         raise ValueError(f"nlist={nlist} is more than the {n:,} vectors to train on: each list needs "
                          f"at least one (k-means wants {MIN_POINTS_PER_LIST}); use nlist <= {n // MIN_POINTS_PER_LIST or 1}")
@@ -205,7 +200,7 @@ def build_index(X: Any, kind: str = "flat", metric: str = "cosine", nlist: int |
         raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
     if model_id is not None and not isinstance(model_id, str):
         raise TypeError(f"model_id must be a str (the id of the model that made the vectors) or None, got {model_id!r}")
-    # --- ch08 (notebook 08): any other kind is a faiss factory string, built by helpers.ann ---
+    # --- ch08 (notebook 08): any other kind is a faiss factory string, built by helpers.search.ann ---
     if kind not in KINDS:
         return _build_factory(X, kind, metric, seed, model_id, factory_options)
     if factory_options:
@@ -225,10 +220,10 @@ def build_index(X: Any, kind: str = "flat", metric: str = "cosine", nlist: int |
     return VectorIndex(index, metric, kind, model_id)
 
 
-# --- ch08 (notebook 08): factory strings and per-family search parameters, delegated to helpers.ann ---
+# --- ch08 (notebook 08): factory strings and per-family search parameters, delegated to helpers.search.ann ---
 def _build_factory(X: Any, factory: Any, metric: str, seed: int, model_id: str | None,
                    options: dict) -> VectorIndex:
-    """build_index for a faiss factory string: options are helpers.ann.build's train, efConstruction, deterministic."""
+    """build_index for a faiss factory string: options are helpers.search.ann.build's train, efConstruction, deterministic."""
     unknown = sorted(set(options) - {"train", "efConstruction", "deterministic"})
     if unknown:
         raise TypeError(f"build_index got unexpected options {unknown}; a factory-string kind takes train=, "
@@ -251,7 +246,7 @@ def _build_factory(X: Any, factory: Any, metric: str, seed: int, model_id: str |
 
 
 def _search_params(index: VectorIndex, nprobe: Any, efSearch: Any, k_factor: Any) -> Any:
-    """faiss SearchParameters for flat/ivf (nprobe only) or, via helpers.ann, any factory-string index."""
+    """faiss SearchParameters for flat/ivf (nprobe only) or, via helpers.search.ann, any factory-string index."""
     if index.kind in KINDS and efSearch is None and k_factor is None:
         return None if nprobe is None else faiss.SearchParametersIVF(nprobe=_check_nprobe(nprobe, index.nlist))
     return ann.search_parameters(index.faiss_index, nprobe=nprobe, efSearch=efSearch, k_factor=k_factor)
@@ -274,7 +269,7 @@ def search(index: VectorIndex, Q: Any, k: int = 10, nprobe: int | None = None, e
 
     nprobe (IVF), efSearch (HNSW) and k_factor (a refinement stage, ",RFlat") set the family's knob for this call."""
     index = _as_vector_index(index)
-    k = _check_int(k, "k")
+    k = check_int(k, "k")
     Q = as_vectors(Q, "Q", dim=index.dim, metric=index.metric, allow_1d=True)
     if k > index.ntotal:
         warnings.warn(f"k={k} but the index holds {index.ntotal} vectors: returning {index.ntotal} "
@@ -302,8 +297,8 @@ def time_search(index: VectorIndex, Q: Any, k: int = 10, nprobe: int | None = No
     index = _as_vector_index(index)
     Q = as_vectors(Q, "Q", dim=index.dim, metric=index.metric)
     params = _search_params(index, nprobe, efSearch, k_factor)  # ch08: was IVF's nprobe only
-    k, best = min(_check_int(k, "k"), index.ntotal), float("inf")
-    for _ in range(_check_int(repeats, "repeats")):
+    k, best = min(check_int(k, "k"), index.ntotal), float("inf")
+    for _ in range(check_int(repeats, "repeats")):
         start = time.perf_counter()
         _, ids = index.faiss_index.search(Q, k, params=params)
         best = min(best, time.perf_counter() - start)
@@ -313,11 +308,3 @@ def time_search(index: VectorIndex, Q: Any, k: int = 10, nprobe: int | None = No
 def size_bytes(index: VectorIndex) -> int:
     """Bytes of the serialised faiss index (vectors, lists and centroids): its memory footprint."""
     return int(faiss.serialize_index(_as_vector_index(index).faiss_index).size)
-
-
-def __getattr__(name: str) -> Any:
-    """save_index and load_index live in helpers.store; notebooks import them from here."""
-    if name in ("save_index", "load_index"):
-        from helpers import store
-        return getattr(store, name)
-    raise AttributeError(f"module 'helpers.index' has no attribute {name!r}")

@@ -1,6 +1,7 @@
 """Retrieval metrics: recall@k, MRR@k and nDCG@k, averaged over queries; and recall of exact neighbours.
 
-Introduced in notebooks/03_flat_index.ipynb.
+Introduced in notebooks/03_flat_index.ipynb; retrieval_recall (one relevant item per query) in
+notebooks/06_multimodal_search.ipynb.
 
 A run is {query_id: [doc_id, ...]} ranked best first; qrels are {query_id: {doc_id: relevance}}.
 nDCG uses the linear gain of pytrec_eval's ndcg_cut (which BEIR reports): DCG@k = sum over ranks
@@ -15,6 +16,8 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
+
+from helpers.search.similarity import as_matrix
 
 Run = Mapping[Any, Sequence[Any]]
 Qrels = Mapping[Any, Mapping[Any, float]]
@@ -189,3 +192,30 @@ def summary(run: Run, qrels: Qrels, ks: Sequence[int] = (1, 5, 10)) -> dict[str,
     scores = {f"recall@{k}": recall_at_k(run, qrels, k) for k in ks}
     scores.update({"MRR@10": mrr_at_k(run, qrels, 10), "nDCG@10": ndcg_at_k(run, qrels, 10)})
     return scores
+
+
+def retrieval_recall(query_vectors: np.ndarray, item_vectors: np.ndarray, relevant: Sequence[int],
+                     ks: Sequence[int] = (1, 5, 10)) -> dict[int, float]:
+    """Recall@k when each query has one relevant item: the share of queries whose item ranks <= k.
+
+    Introduced in notebooks/06_multimodal_search.ipynb (caption-to-photo recall): it scores every
+    item itself (query_vectors @ item_vectors.T) and breaks ties by item index.
+    """
+    q, items = as_matrix(query_vectors, "query_vectors"), as_matrix(item_vectors, "item_vectors")
+    relevant = np.asarray(relevant)
+    if q.ndim != 2 or items.ndim != 2 or q.shape[1] != items.shape[1]:
+        raise ValueError(f"expected (n, d) queries and (m, d) items with the same d; got {q.shape} and "
+                         f"{items.shape}: were both encoded by the same encoder?")
+    if relevant.shape != (len(q),) or not np.issubdtype(relevant.dtype, np.integer) or \
+            (len(relevant) and not (0 <= relevant.min() and relevant.max() < len(items))):
+        raise ValueError(f"relevant must hold one item index in [0, {len(items)}) per query "
+                         f"({len(q)} of them); got shape {relevant.shape}")
+    if isinstance(ks, (str, bytes, int, np.integer)) or not hasattr(ks, "__iter__") or not len(ks) or \
+            any(isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1 for k in ks):
+        raise ValueError(f"ks must be positive ints such as (1, 5, 10), got {ks!r}")
+    scores = q @ items.T
+    own = scores[np.arange(len(q)), relevant][:, None]
+    ids = np.arange(len(items))[None, :]
+    # rank = items scoring higher, plus equal-scoring items with a smaller id (ties broken by id)
+    rank = (scores > own).sum(1) + ((scores == own) & (ids < relevant[:, None])).sum(1) + 1
+    return {int(k): float((rank <= k).mean()) for k in ks}

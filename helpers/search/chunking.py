@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from helpers.fusion import _check_ids, _check_k
+from helpers.search._validate import check_ids, check_int
 
 
 @dataclass(frozen=True)
@@ -64,9 +64,8 @@ def token_windows(text: str, tokenizer: Any, size: int, overlap: int = 0) -> lis
     """
     if not isinstance(text, str) or not text.strip():
         raise ValueError(f"text must be a non-empty str, got {text!r:.40}")
-    for name, value, low in (("size", size, 1), ("overlap", overlap, 0)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-            raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
+    check_int(size, "size")
+    check_int(overlap, "overlap", low=0)
     if overlap >= size:
         raise ValueError(f"overlap ({overlap}) must be smaller than size ({size}): each window must move on "
                          f"by size - overlap tokens; e.g. size={size}, overlap={size // 4}")
@@ -92,7 +91,7 @@ def max_per_document(scores: Any, chunk_ids: Any, chunk_doc: Any, k: int | None 
     `chunk_doc[c]` is the document of window c. Documents with no window in the list are not ranked,
     so search deep enough to see k documents; missing slots get id -1 and score -inf. Ties by doc id.
     """
-    ids = _check_ids(chunk_ids, "chunk_ids")
+    ids = check_ids(chunk_ids, "chunk_ids")
     s = np.asarray(scores, dtype=np.float64)
     if s.shape != ids.shape:
         raise ValueError(f"scores has shape {s.shape} but chunk_ids has {ids.shape}; pass both arrays of one search")
@@ -101,7 +100,7 @@ def max_per_document(scores: Any, chunk_ids: Any, chunk_doc: Any, k: int | None 
         raise ValueError("chunk_doc must be a 1-D array of document ids (ints >= 0), one per window")
     if ids.size and ids.max() >= len(doc_of):
         raise ValueError(f"chunk_ids go up to {ids.max()} but chunk_doc describes only {len(doc_of)} windows")
-    k = ids.shape[1] if k is None else _check_k(k)
+    k = ids.shape[1] if k is None else check_int(k, "k")
     nq, depth = ids.shape
     docs = np.where(ids >= 0, doc_of[np.maximum(ids, 0)], -1)
     s = np.where(ids >= 0, s, -np.inf)

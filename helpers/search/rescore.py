@@ -18,7 +18,7 @@ from typing import Any
 import faiss
 import numpy as np
 
-from helpers.files import atomic_write_bytes
+from helpers.course.files import atomic_write_bytes
 
 
 def save_store(vectors: Any, path: str | os.PathLike) -> Path:

@@ -110,8 +110,8 @@ def check_images(images: Sequence[Image.Image]) -> list[Image.Image]:
 
 
 def check_text_list(texts: Sequence[str]) -> list[str]:
-    """helpers.embed.check_texts, and also refuse an empty list (there is nothing to search with)."""
-    from helpers.embed import check_texts
+    """helpers.encode.embed.check_texts, and also refuse an empty list (there is nothing to search with)."""
+    from helpers.encode.embed import check_texts
 
     texts = check_texts(texts)
     if not texts:
@@ -210,9 +210,9 @@ class ConSEEncoder:
 
     def __init__(self, top_k: int = TOP_K, prompt: str = PROMPT, temperature: float = TEMPERATURE,
                  names: str = NAMES):
-        from helpers.cache import cached_encode
-        from helpers.data import load_imagenet_classes
-        from helpers.embed import TextEncoder
+        from helpers.course.data import load_imagenet_classes
+        from helpers.encode.cache import cached_encode
+        from helpers.encode.embed import TextEncoder
 
         if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= 1000:
             raise ValueError(f"top_k must be an int from 1 to 1000 (ImageNet classes mixed), got {top_k!r}")

@@ -1,4 +1,4 @@
-"""BM25 keyword search over a list of texts, with results shaped like helpers.index.search's.
+"""BM25 keyword search over a list of texts, with results shaped like helpers.search.index.search's.
 
 Introduced in notebooks/07_keywords_hybrid.ipynb.
 
@@ -31,10 +31,11 @@ import numpy as np
 import scipy.sparse as sp
 import Stemmer
 
-from helpers.files import atomic_write_bytes, atomic_write_json
-from helpers.fusion import top_k
+from helpers.course.files import atomic_write_bytes, atomic_write_json
+from helpers.search._validate import check_int
+from helpers.search.fusion import top_k
 
-FORMAT = "helpers.lexical.BM25Index/1"
+FORMAT = "helpers.lexical.BM25Index/1"  # the name of a file format, kept when modules move
 ARRAYS, META = "bm25.npz", "bm25.json"
 
 
@@ -141,8 +142,7 @@ class BM25Index:
 
     def search(self, queries: Sequence[str], k: int = 10, batch_size: int = 1024) -> tuple[np.ndarray, np.ndarray]:
         """Top-k documents per query, best first: (scores (nq, k) float32, ids (nq, k) int64); ties by id."""
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-            raise ValueError(f"k must be an int >= 1, got {k!r}")
+        check_int(k, "k")
         if k > self.n_docs:
             warnings.warn(f"k={k} but the index holds {self.n_docs} documents: returning {self.n_docs} "
                           "columns per query", stacklevel=2)

@@ -28,7 +28,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import warnings
 from pathlib import Path
 from typing import Any, Sequence
@@ -36,20 +35,15 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from helpers.data import REPO_ROOT
-from helpers.embed import TextEncoder, check_texts
-from helpers.files import atomic_write_bytes
+from helpers.course.files import atomic_write_bytes
+from helpers.course.paths import cache_dir
+from helpers.encode.embed import TextEncoder, check_texts
 
-KEY_VERSION = "helpers.cache/2"
+KEY_VERSION = "helpers.cache/2"  # part of every cache key: renaming it would empty every warm cache
 
 
 class CacheWarning(UserWarning):
     """The embedding cache could not be written; the vectors were computed and returned anyway."""
-
-
-def cache_dir() -> Path:
-    """$COURSE_CACHE_DIR if set, else .cache/embeddings in the repository (git ignores it)."""
-    return Path(os.environ.get("COURSE_CACHE_DIR", REPO_ROOT / ".cache" / "embeddings"))
 
 
 def _code_digest(code: Any) -> str:

@@ -24,6 +24,8 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
+from helpers.course.paths import cache_dir
+
 OPSET = 17
 QUANTIZE_CHOICES = (None, "int8")
 WEIGHT_TYPES = ("auto", "QInt8", "QUInt8")
@@ -41,8 +43,7 @@ def check_backend(backend: str, quantize: str | None) -> tuple[str, str | None]:
 
 
 def onnx_dir() -> Path:
-    """Where exported models live: a folder `onnx` beside the embedding cache (helpers.cache)."""
-    from helpers.cache import cache_dir  # late: helpers.cache imports helpers.embed
+    """Where exported models live: a folder `onnx` beside the embedding cache (helpers.course.paths.cache_dir)."""
     return cache_dir().parent / "onnx"
 
 
@@ -105,7 +106,7 @@ def is_intact(path: str | os.PathLike) -> bool:
 
 def _cached(name: str, settings: dict, build: Callable[[Path], None]) -> Path:
     """The intact file for `settings`, else build it into a temporary file and install it atomically."""
-    from helpers.files import atomic_write_bytes, atomic_write_json
+    from helpers.course.files import atomic_write_bytes, atomic_write_json
     key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:24]
     path = onnx_dir() / f"{name}-{key}.onnx"
     if is_intact(path):

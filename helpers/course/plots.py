@@ -93,7 +93,7 @@ def score_histograms(groups: dict[str, np.ndarray], xlabel: str, bins: int = 60,
 def reliability_diagram(table: dict[str, np.ndarray], title: str = ""):
     """Observed frequency against mean predicted probability per bin (from scores.reliability_table)."""
     if not isinstance(table, dict) or not {"predicted", "observed", "count"} <= set(table):
-        raise TypeError("table must be the dict that helpers.scores.reliability_table(probs, labels) returns "
+        raise TypeError("table must be the dict that helpers.evaluate.scores.reliability_table(probs, labels) returns "
                         "(keys 'predicted', 'observed', 'count')")
     fig, ax = plt.subplots(figsize=(5, 5))
     ax.plot([0, 1], [0, 1], ls="--", color="grey", label="perfectly calibrated")

@@ -19,9 +19,9 @@ from typing import Any
 import faiss
 import numpy as np
 
-from helpers.cache import cached_encode
-from helpers.data import load_squad, load_stsb
-from helpers.embed import TextEncoder
+from helpers.course.data import load_squad, load_stsb
+from helpers.encode.cache import cached_encode
+from helpers.encode.embed import TextEncoder
 
 # A sentence ends at . ! or ? (perhaps closed by a quote or bracket) followed by a space and a capital or digit.
 SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9])")
@@ -137,7 +137,7 @@ def sample(model: Mixture, n: int, seed: int = 0, spread: float = 1.0) -> np.nda
 
 def comparison_configs(nlist: int = 256) -> list:
     """One fixed setting per family, away from recall 1.0 so that a difference between data sets can show."""
-    from helpers.pareto import Config
+    from helpers.evaluate.pareto import Config
 
     return [Config("HNSW32,Flat", "HNSW32,Flat", [{"efSearch": 16}]),
             Config(f"IVF{nlist},Flat", f"IVF{nlist},Flat", [{"nprobe": 4}]),
@@ -159,7 +159,7 @@ def compare(real: np.ndarray, synthetic: np.ndarray, Q: np.ndarray, configs: lis
     """Recall@10 of each family at fixed settings on the real vectors and on as many synthetic ones, side by side."""
     import pandas as pd
 
-    from helpers.pareto import sweep
+    from helpers.evaluate.pareto import sweep
 
     if len(synthetic) != len(real):
         raise ValueError(f"compare on equal sizes: {len(real):,} real vectors but {len(synthetic):,} synthetic ones; "

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from helpers.course.paths import REPO_ROOT
 
 
 def data_dir() -> Path:

@@ -1,7 +1,7 @@
 """Approximate indexes from faiss factory strings: build with the metric kept, search with each family's knob.
 
 Introduced in notebooks/08_compression_graphs.ipynb (product quantization, HNSW, scalar quantization,
-refinement); `helpers.index.build_index(X, kind="IVF1024,PQ48x4fs")` and `helpers.index.search(...,
+refinement); `helpers.search.index.build_index(X, kind="IVF1024,PQ48x4fs")` and `helpers.search.index.search(...,
 efSearch=64)` delegate here.
 
 A factory string such as "IVF1024,PQ48x4fs,RFlat" is faiss's own short name for an index
@@ -18,6 +18,8 @@ from typing import Any
 
 import faiss
 import numpy as np
+
+from helpers.search._validate import check_int
 
 MIN_POINTS_PER_CENTROID = 39  # faiss's k-means warns below this many training points per centroid
 MAX_TRAIN_POINTS_PER_CENTROID = 256  # faiss's k-means samples at most this many per centroid
@@ -134,7 +136,7 @@ def _quiet_and_seeded(index: faiss.Index, seed: int) -> None:
 
 def build(X: np.ndarray, factory: str, metric: str = "cosine", seed: int = 0, train: np.ndarray | None = None,
           efConstruction: int | None = None, deterministic: bool = True) -> faiss.Index:
-    """Build, train (on `train` or X) and fill the index named by `factory`; X prepared by helpers.index.as_vectors.
+    """Build, train (on `train` or X) and fill the index named by `factory`; X prepared by helpers.search.index.as_vectors.
 
     faiss inserts into an HNSW graph from several threads at once, so the links can depend on thread timing;
     `deterministic` (the default) adds HNSW vectors on one thread, so a notebook's recall repeats exactly.
@@ -147,7 +149,7 @@ def build(X: np.ndarray, factory: str, metric: str = "cosine", seed: int = 0, tr
     if efConstruction is not None:
         if not hnsw:
             raise ValueError(f"efConstruction applies to HNSW indexes; {factory!r} ({family(index)}) has no graph")
-        hnsw[0].hnsw.efConstruction = _positive_int(efConstruction, "efConstruction")
+        hnsw[0].hnsw.efConstruction = check_int(efConstruction, "efConstruction")
     if not index.is_trained:
         index.train(train)
     threads = faiss.omp_get_max_threads()
@@ -158,12 +160,6 @@ def build(X: np.ndarray, factory: str, metric: str = "cosine", seed: int = 0, tr
     finally:
         faiss.omp_set_num_threads(threads)
     return index
-
-
-def _positive_int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be an int >= 1, got {value!r}")
-    return int(value)
 
 
 def search_parameters(index: faiss.Index, nprobe: int | None = None, efSearch: int | None = None,
@@ -186,7 +182,7 @@ def search_parameters(index: faiss.Index, nprobe: int | None = None, efSearch: i
                          f"e.g. ',RFlat' at the end of the factory string; this index is {what}")
     if nprobe is not None:
         nlist = int(ivf[0].nlist)
-        if _positive_int(nprobe, "nprobe") > nlist:
+        if check_int(nprobe, "nprobe") > nlist:
             raise ValueError(f"nprobe={nprobe} is more than the index's nlist={nlist} lists; use 1..{nlist}")
     if k_factor is not None and (isinstance(k_factor, bool) or not isinstance(k_factor, (int, float)) or k_factor < 1):
         raise ValueError(f"k_factor must be a number >= 1 (candidates = k_factor * k), got {k_factor!r}")
@@ -196,7 +192,7 @@ def search_parameters(index: faiss.Index, nprobe: int | None = None, efSearch: i
         if isinstance(part, faiss.IndexIVF) and nprobe is not None:
             params = faiss.SearchParametersIVF(nprobe=int(nprobe))
         elif isinstance(part, faiss.IndexHNSW) and efSearch is not None:
-            params = faiss.SearchParametersHNSW(efSearch=_positive_int(efSearch, "efSearch"))
+            params = faiss.SearchParametersHNSW(efSearch=check_int(efSearch, "efSearch"))
         elif isinstance(part, faiss.IndexPreTransform) and params is not None:
             keep.append(params)
             params = faiss.SearchParametersPreTransform(index_params=params)

@@ -17,8 +17,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-from helpers.conse import ConSEEncoder, check_batch_size, check_images, check_text_list
-from helpers.models import ModelNotFoundError, resolve_model
+from helpers.encode.conse import ConSEEncoder, check_batch_size, check_images, check_text_list
+from helpers.encode.models import ModelNotFoundError, resolve_model
 
 OFFLINE_ENCODER = "course-offline"  # ConSE: EfficientNet-Lite0 classes mixed in all-MiniLM-L6-v2's space
 RANDOM_ENCODER = "random"  # random unit vectors: the floor any real encoder must beat
@@ -144,27 +144,3 @@ def load_image_text_encoder(name: str | os.PathLike = OFFLINE_ENCODER, *,
         raise TypeError(f"options {sorted(options)} apply to the offline encoders only, not to {name!r}")
     return ClipEncoder(name, allow_download=allow_download)
 
-
-def retrieval_recall(query_vectors: np.ndarray, item_vectors: np.ndarray, relevant: Sequence[int],
-                     ks: Sequence[int] = (1, 5, 10)) -> dict[int, float]:
-    """Recall@k when each query has one relevant item: the share of queries whose item ranks <= k."""
-    from helpers.similarity import as_matrix
-
-    q, items = as_matrix(query_vectors, "query_vectors"), as_matrix(item_vectors, "item_vectors")
-    relevant = np.asarray(relevant)
-    if q.ndim != 2 or items.ndim != 2 or q.shape[1] != items.shape[1]:
-        raise ValueError(f"expected (n, d) queries and (m, d) items with the same d; got {q.shape} and "
-                         f"{items.shape}: were both encoded by the same encoder?")
-    if relevant.shape != (len(q),) or not np.issubdtype(relevant.dtype, np.integer) or \
-            (len(relevant) and not (0 <= relevant.min() and relevant.max() < len(items))):
-        raise ValueError(f"relevant must hold one item index in [0, {len(items)}) per query "
-                         f"({len(q)} of them); got shape {relevant.shape}")
-    if isinstance(ks, (str, bytes, int, np.integer)) or not hasattr(ks, "__iter__") or not len(ks) or \
-            any(isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1 for k in ks):
-        raise ValueError(f"ks must be positive ints such as (1, 5, 10), got {ks!r}")
-    scores = q @ items.T
-    own = scores[np.arange(len(q)), relevant][:, None]
-    ids = np.arange(len(items))[None, :]
-    # rank = items scoring higher, plus equal-scoring items with a smaller id (ties broken by id)
-    rank = (scores > own).sum(1) + ((scores == own) & (ids < relevant[:, None])).sum(1) + 1
-    return {int(k): float((rank <= k).mean()) for k in ks}

@@ -47,7 +47,7 @@ class EncoderActor:
     def __init__(self, encoder_kwargs: dict, threads: int = 1):
         import torch
 
-        from helpers.embed import TextEncoder
+        from helpers.encode.embed import TextEncoder
         torch.set_num_threads(threads)
         self.encoder = TextEncoder(**encoder_kwargs)
 
@@ -67,13 +67,13 @@ def ray_encode(texts: Sequence[str], encoder_kwargs: dict | None = None, actors:
     """
     import ray
 
-    from helpers.embed import check_texts
+    from helpers.encode.embed import check_texts
     texts = check_texts(texts)
     for name, value in (("actors", actors), ("batch_size", batch_size), ("threads_per_actor", threads_per_actor)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise ValueError(f"{name} must be a positive int, got {value!r}")
     if not ray.is_initialized():
-        raise RuntimeError("Ray is not running: call helpers.distributed.start_local_ray() first "
+        raise RuntimeError("Ray is not running: call helpers.encode.distributed.start_local_ray() first "
                            "(or ray.init(address=...) to join a cluster)")
     quiet_ray_data()
     dataset = ray.data.from_items([{"row": i, "text": t} for i, t in enumerate(texts)])

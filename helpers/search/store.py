@@ -1,6 +1,6 @@
 """Save and load a VectorIndex: all-or-nothing, safe with concurrent savers, checked on load.
 
-Introduced in notebooks/03_flat_index.ipynb (notebooks import these from helpers.index).
+Introduced in notebooks/03_flat_index.ipynb.
 
 A saved index is a folder holding `index.faiss` (faiss's own format) and `index.json` (metric,
 kind, faiss class, dimension, count, model id, a checksum of the faiss file, a checksum of the
@@ -32,10 +32,10 @@ from typing import Any, Iterator
 import faiss
 import numpy as np
 
-from helpers.files import atomic_write_bytes
-from helpers.index import KINDS, MAX_SQUARED_NORM, METRICS, VectorIndex, _as_vector_index
+from helpers.course.files import atomic_write_bytes
+from helpers.search.index import KINDS, MAX_SQUARED_NORM, METRICS, VectorIndex, _as_vector_index
 
-FORMAT, OLD_FORMATS = "helpers.index/2", ("helpers.index/1",)
+FORMAT, OLD_FORMATS = "helpers.index/2", ("helpers.index/1",)  # names of a file format, kept when modules move
 INDEX_FILE, META_FILE = "index.faiss", "index.json"
 _PENDING = re.compile(r"^index\.[0-9a-f]{16}\.faiss$")
 _TEMPORARY = re.compile(r"^\.index\.(faiss|json|[0-9a-f]{16}\.faiss)\..+\.tmp$")

@@ -12,9 +12,9 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 import torch
 
-from helpers.models import DEFAULT_TEXT_MODEL, load_text_model, resolve_model
-from helpers.onnx_backend import OnnxModel, build_onnx_model, check_backend
-from helpers.pooling import Pooler, get_pooler
+from helpers.encode.models import DEFAULT_TEXT_MODEL, load_text_model, resolve_model
+from helpers.encode.onnx_backend import OnnxModel, build_onnx_model, check_backend
+from helpers.encode.pooling import Pooler, get_pooler
 
 
 def check_texts(texts: Sequence[str]) -> list[str]:
@@ -86,7 +86,7 @@ class TextEncoder:
             max_length = check_max_length(max_length, limit)
         self.max_length = min(max_length or self.config.max_seq_length or self.tokenizer.model_max_length, limit)
         self.dim = int(self.model.config.hidden_size)
-        # --- ONNX Runtime backend (notebook 09; helpers.onnx_backend): only the model call changes ---
+        # --- ONNX Runtime backend (notebook 09; helpers.encode.onnx_backend): only the model call changes ---
         self.backend, self.quantize = check_backend(backend, quantize)
         self.onnx = None if backend == "torch" else OnnxModel(build_onnx_model(
             resolve_model(model_id, allow_download=allow_download), self.model, self.tokenizer, quantize))
