@@ -493,6 +493,66 @@ def _inherited(entry: Entry) -> tuple[int, str] | None:
     return None
 
 
+def source_of(entry: Entry) -> str | None:
+    """The file the docstring was written in, relative to site-packages (None for ufuncs and generated code)."""
+    obj = entry.obj
+    if isinstance(obj, property):
+        obj = obj.fget
+    if entry.kind == "object":
+        obj = type(obj)
+    obj = getattr(obj, "_implementation", obj)   # numpy's array-function dispatchers wrap a Python function
+    obj = getattr(obj, "fn", obj) if callable(getattr(obj, "fn", None)) else obj   # sklearn's available_if
+    try:
+        obj = inspect.unwrap(obj)   # a decorator's wrapper (functools.wraps) lives in the decorator's file
+    except ValueError:
+        pass
+    path = None
+    try:
+        path = inspect.getsourcefile(obj)
+    except (TypeError, OSError):
+        code = getattr(obj, "__code__", None) or getattr(getattr(obj, "__func__", None), "__code__", None)
+        path = getattr(code, "co_filename", None)
+    if path is None and inspect.isclass(obj):
+        path = getattr(sys.modules.get(obj.__module__), "__file__", None)
+    if not path or path.startswith("<"):
+        return None
+    root = site_packages()
+    try:
+        return Path(path).resolve().relative_to(root).as_posix()
+    except ValueError:
+        return path if not Path(path).is_absolute() else None   # Cython records a relative .pyx path
+
+
+COPYRIGHT = re.compile(r"^[\W_]*(copyright\b(?! notice| holder).*)", re.I)
+
+
+def file_notices(docs: list[dict]) -> list[tuple[str, int, list[str]]]:
+    """Source files of documents whose header names a copyright holder: (file, documents, lines)."""
+    per_file = Counter(d["source"] for d in docs if d["source"])
+    out = []
+    for rel, n in sorted(per_file.items()):
+        path = site_packages() / rel
+        if path.suffix not in (".py", ".pyx", ".pxi") or not path.is_file():
+            continue
+        head = path.read_text(encoding="utf-8", errors="replace").split("\n")[:60]
+        lines = []
+        for i, line in enumerate(head):
+            if not (m := COPYRIGHT.match(line)):
+                continue
+            text = m[1].strip()
+            for following in head[i + 1:i + 3]:   # a holder's name that runs on to the next line
+                more = following.strip(" #*")
+                if text.endswith(".") or not more or re.match(r"(Copyright|All rights|Redistribution|Permission|"
+                                                               r"Author|Licen|THIS|Released|Distributed)", more, re.I):
+                    break
+                text += " " + more
+            if text not in lines:
+                lines.append(text)
+        if lines:
+            out.append((rel, n, lines))
+    return out
+
+
 def make_doc(members: list[Entry], raw: str | None, dropped: Counter, dropped_ids: dict) -> dict | None:
     """The document of one group of paths to one docstring, or None (counted) if cleaning drops it."""
     head = canonical(members)
@@ -520,6 +580,7 @@ def make_doc(members: list[Entry], raw: str | None, dropped: Counter, dropped_id
         "signature": signature_of(head, doc_signature), "summary": summary, "body": body,
         "deprecated": deprecated, "aliases": [p for p in paths if p != head.path],
         "defined_in": _module_of(head.definer) if head.definer is not None else _module_of(head.obj),
+        "source": source_of(head),
     }
 
 
@@ -628,7 +689,7 @@ def resolve_by_object(target: str, doc: dict, key_to_doc: dict[int, dict]) -> st
 
 FIELDS = ("doc_id", "library", "module", "name", "kind", "owner", "signature", "summary", "body",
           "see_also", "see_also_unresolved", "aliases", "duplicates", "near_duplicates", "deprecated",
-          "defined_in")
+          "defined_in", "source")
 
 
 def to_jsonl(docs: list[dict]) -> bytes:
@@ -702,6 +763,7 @@ def manifest(docs: list[dict], stats: dict, data: bytes) -> dict:
         "python": platform.python_version(),
         "platform": f"{platform.system()} {platform.machine()}",
         "documents": len(docs),
+        "with_source": sum(d["source"] is not None for d in docs),
         "corpus_jsonl_sha256": hashlib.sha256(data).hexdigest(),
         "counts": {lib: dict(sorted(counts[lib].items())) for lib in LIBRARIES},
         "dropped": stats["dropped"],
@@ -717,7 +779,7 @@ def manifest(docs: list[dict], stats: dict, data: bytes) -> dict:
     }
 
 
-def readme(m: dict, licence_texts: dict[str, bytes]) -> str:
+def readme(m: dict, licence_texts: dict[str, bytes], notices: list) -> str:
     kinds = ("class", "function", "method", "property", "object")
     rows = [f"| {lib} {m['versions'][DISTRIBUTIONS[lib]]} | " + " | ".join(
         f"{m['counts'][lib].get(k, 0):,}" for k in kinds) + f" | {sum(m['counts'][lib].values()):,} |"
@@ -746,6 +808,8 @@ def readme(m: dict, licence_texts: dict[str, bytes]) -> str:
         self_links=f"{sa['self_links_removed']:,}", deprecated=f"{flags['deprecated']:,}",
         with_aliases=f"{flags['with_aliases']:,}", alias_paths=f"{flags['alias_paths']:,}",
         with_duplicates=f"{flags['with_duplicates']:,}", with_near=f"{flags['with_near_duplicates']:,}",
+        no_source=f"{m['documents'] - m['with_source']:,}",
+        notices="\n".join(f"| `{f}` | {n:,} | {'; '.join(lines)} |" for f, n, lines in notices),
         sha=m["corpus_jsonl_sha256"])
 
 
@@ -843,7 +907,8 @@ the platform ("Alias on this platform (Linux x86_64)"), so another platform give
 | `duplicates` | documents of other objects with the same summary and body |
 | `near_duplicates` | documents with Jaccard >= {jaccard} on word {shingle}-shingles, not exact duplicates |
 | `deprecated` | the version in a `.. deprecated::` directive at the docstring's top level (or "yes" for scikit-learn's "DEPRECATED:" prefix); null if not deprecated |
-| `defined_in` | the module that defines the object (`pandas.core.generic`); private modules included |
+| `defined_in` | the `__module__` of the object or of the class defining it (`pandas.core.generic`; libraries set some to the public module, e.g. `pandas`) |
+| `source` | the file holding the docstring, relative to site-packages (`pandas/core/generic.py`); null where Python cannot tell |
 
 See Also: {with_see_also} documents have a See Also section; {with_resolved} of them link to other
 documents here, with {resolved} resolved links in all; {unresolved} targets stay unresolved and
@@ -851,17 +916,36 @@ documents here, with {resolved} resolved links in all; {unresolved} targets stay
 
 ## Licences
 
-Each library's docstrings are its authors' and keep that library's licence; the texts are copied
-from the installed dist-info into `LICENSES/`. The numpy and scipy licence files go on with the
-licences of the compiled libraries their wheels bundle (OpenBLAS, LAPACK, the GCC runtime and
-others): no docstring comes from those. numpy's dist-info lists further licences for vendored C
+Each library's docstrings are its contributors' and are distributed under that library's licence,
+whose text is copied from the installed dist-info into `LICENSES/`. Not all of them are the
+library's alone:
+
+- two numpy packages carry licences of their own, copied here too: `numpy.random` (NCSA or
+  BSD-3-Clause, Kevin Sheppard) and `numpy.ma` (BSD-3-Clause, University of Georgia and Pierre G.F.
+  Gerard-Marchant); `defined_in` tells which documents are theirs;
+- some source files keep their original authors' copyright lines; each is listed below with the
+  number of documents whose docstring it holds (the `source` field). Those that state a licence
+  state a permissive one (BSD-2/3-Clause, MIT, "the SciPy license", "released for unlimited
+  redistribution"); the others give only the copyright line and come with the library under its
+  licence (the headers were read for the versions above: re-read them after a rebuild). BSD and
+  MIT ask that copyright lines travel with copies, which this table does.
+
+The numpy and scipy licence files go on with the licences of the compiled libraries their wheels
+bundle (OpenBLAS, LAPACK, the GCC runtime ...), and numpy's dist-info holds licences for vendored C
 code (libdivide, Highway, SVML, pocketfft, lapack_lite, dragon4, x86-simd-sort, pythoncapi-compat,
-the bit generators' C sources); no docstring comes from those either. Two numpy packages carry
-licences of their own, and their docstrings are under them:
+the bit generators' C sources): those cover compiled code, from which no docstring here comes. Every
+`source` is a Python or Cython file (or a compiled extension built from one) inside the library's
+own package; it is null where Python cannot tell ({no_source} documents: ufuncs, C functions,
+properties of Cython classes), whose docstrings are written in the library's own `_add_newdocs`
+modules and Cython sources.
 
 | file | covers | copyright | copied from |
 |---|---|---|---|
 {licences}
+
+| source file with its own copyright lines | documents | copyright lines in its header |
+|---|---|---|
+{notices}
 """
 
 
@@ -879,7 +963,7 @@ def snapshot_files() -> dict[str, bytes]:
     m = manifest(docs, stats, data)
     files = {"corpus.jsonl.gz": gzip_bytes(data),
              "manifest.json": (json.dumps(m, indent=1, ensure_ascii=False) + "\n").encode("utf-8"),
-             "README.md": readme(m, licence_texts).encode("utf-8")}
+             "README.md": readme(m, licence_texts, file_notices(docs)).encode("utf-8")}
     files.update({f"LICENSES/{name}": text for name, text in licence_texts.items()})
     return files
 
