@@ -28,7 +28,6 @@ import os
 import pkgutil
 import platform
 import re
-import shutil
 import sys
 import types
 import warnings
