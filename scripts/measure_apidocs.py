@@ -192,6 +192,28 @@ def evaluate(name: str, ids: np.ndarray, query_ids: list, doc_ids: list, qrels: 
     return scores
 
 
+def per_query(ids: np.ndarray) -> dict[str, np.ndarray]:
+    """hit@1, hit@10 and reciprocal rank@10 of each query whose one relevant document is its own row."""
+    own = np.arange(len(ids))[:, None]
+    match = ids[:, :10] == own
+    rank = np.where(match.any(axis=1), match.argmax(axis=1) + 1, 0)
+    return {"hit@1": match[:, 0].astype(float), "hit@10": match.any(axis=1).astype(float),
+            "MRR@10": np.where(rank > 0, 1.0 / np.maximum(rank, 1), 0.0)}
+
+
+def paired_difference(a: np.ndarray, b: np.ndarray, label: str, n: int = 2000) -> None:
+    """BM25 minus MiniLM per metric, with a 95% paired bootstrap interval over queries (seed 0)."""
+    pa, pb = per_query(a), per_query(b)
+    rng = np.random.default_rng(0)
+    draws = rng.integers(0, len(a), size=(n, len(a)))
+    parts = []
+    for metric in pa:
+        diff = pa[metric] - pb[metric]
+        boot = diff[draws].mean(axis=1)
+        parts.append(f"{metric} {diff.mean():+.3f} [{np.percentile(boot, 2.5):+.3f}, {np.percentile(boot, 97.5):+.3f}]")
+    print(f"  BM25 - MiniLM, {label} (95% paired bootstrap, {n} resamples): " + "; ".join(parts))
+
+
 def bm25_top(docs_texts: list[str], queries: list[str], k: int) -> np.ndarray:
     index = BM25Index(docs_texts)
     _, ids = index.search(queries, k=k)
@@ -228,6 +250,7 @@ def feasibility(docs: list[dict], summary_vecs: np.ndarray, body_vecs: np.ndarra
         for label, qrels in (("strict", strict), ("lenient", lenient), ("unique summaries", unique)):
             evaluate(f"BM25 (bm25s tokens, stemmed) {label}", bm, ids, ids, qrels)
             evaluate(f"MiniLM exact {label}", dn, ids, ids, qrels)
+        paired_difference(bm, dn, "strict")
         if scope != ("pandas", "sklearn"):
             continue
         for group in ("class", "function", "method", "property", "pandas", "sklearn"):
@@ -239,9 +262,11 @@ def feasibility(docs: list[dict], summary_vecs: np.ndarray, body_vecs: np.ndarra
         small = [ids[j] for j in keep]
         qrels = {q: {q: 1} for q in small}
         print(f"  strict, functions and classes only: {len(keep):,} queries searching those {len(keep):,} documents")
-        evaluate("  BM25", bm25_top([sub[j]["body"] for j in keep], [sub[j]["summary"] for j in keep], 10),
-                 small, small, qrels)
-        evaluate("  MiniLM exact", dense_top(summary_vecs[rows][keep], body_vecs[rows][keep], 10), small, small, qrels)
+        bm_small = bm25_top([sub[j]["body"] for j in keep], [sub[j]["summary"] for j in keep], 10)
+        dn_small = dense_top(summary_vecs[rows][keep], body_vecs[rows][keep], 10)
+        evaluate("  BM25", bm_small, small, small, qrels)
+        evaluate("  MiniLM exact", dn_small, small, small, qrels)
+        paired_difference(bm_small, dn_small, "functions and classes only")
 
 
 def see_also_relevance(docs: list[dict], summary_vecs: np.ndarray, full_vecs: np.ndarray) -> None:
