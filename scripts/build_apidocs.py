@@ -360,14 +360,29 @@ def signature_of(entry: Entry, doc_signature: str) -> str:
     return ADDRESS.sub("", text)
 
 
-def deprecation(summary: str, body: str) -> str | None:
-    """The version (or "yes") if the docstring says the callable itself is deprecated, else None."""
+# A top-level deprecation note about part of a callable, not the callable: an argument passed by
+# position (scipy), a directive or an index notation, a return type that will change (pandas).
+PARTIAL_DEPRECATION = re.compile(r"\b(argument|parameter|keyword|by position|positional|directive|notation|"
+                                 r"will return|For :class:)", re.I)
+
+
+def deprecation(summary: str, body: str) -> tuple[str | None, bool]:
+    """(version or "yes" if the callable itself is deprecated, else None; whether a note deprecates a part of it).
+
+    Only `.. deprecated::` directives at column 0 count: an indented one sits under a parameter.
+    """
     if summary.upper().startswith("DEPRECATED"):
-        return "yes"
-    match = re.search(r"^\.\. deprecated::[ \t]*(\S*)", body, re.M)   # column 0: the callable, not a parameter
-    if match:
-        return match[1] or "yes"
-    return None
+        return "yes", False
+    partial = False
+    for match in DEPRECATED_DIRECTIVE.finditer(body):
+        block = match[0].split("\n")
+        version = block[0].removeprefix(".. deprecated::").strip().split(" ")[0]
+        note = " ".join(line.strip() for line in block[1:] if line.strip())[:200]
+        if PARTIAL_DEPRECATION.search(note):
+            partial = True
+            continue
+        return version or "yes", partial
+    return None, partial
 
 
 def see_also_targets(body: str) -> list[str]:
@@ -558,7 +573,7 @@ def make_doc(members: list[Entry], raw: str | None, dropped: Counter, dropped_id
     text = clean_text(raw) if raw is not None else ""
     doc_signature, summary, body = (split_doc(text, head.path.rsplit(".", 1)[-1], _is_ufunc(head.obj))
                                     if text else ("", "", ""))
-    deprecated = deprecation(summary, body)
+    deprecated, partial = deprecation(summary, body)
     reason = None
     if raw is None:
         reason = "no docstring"
@@ -577,7 +592,7 @@ def make_doc(members: list[Entry], raw: str | None, dropped: Counter, dropped_id
         "doc_id": head.path, "library": head.lib, "module": head.module,
         "name": head.path.rsplit(".", 1)[-1], "kind": head.kind, "owner": head.owner,
         "signature": signature_of(head, doc_signature), "summary": summary, "body": body,
-        "deprecated": deprecated, "aliases": [p for p in paths if p != head.path],
+        "deprecated": deprecated, "partly_deprecated": partial, "aliases": [p for p in paths if p != head.path],
         "defined_in": _module_of(head.definer) if head.definer is not None else _module_of(head.obj),
         "source": source_of(head),
     }
@@ -768,6 +783,7 @@ def manifest(docs: list[dict], stats: dict, data: bytes) -> dict:
         "dropped": stats["dropped"],
         "see_also": dict(links, self_links_removed=stats["self_links"]),
         "flags": {"deprecated": sum(bool(d["deprecated"]) for d in docs),
+                  "partly_deprecated_not_flagged": sum(d["partly_deprecated"] and not d["deprecated"] for d in docs),
                   "with_aliases": sum(bool(d["aliases"]) for d in docs),
                   "alias_paths": sum(len(d["aliases"]) for d in docs),
                   "with_duplicates": sum(bool(d["duplicates"]) for d in docs),
@@ -805,6 +821,7 @@ def readme(m: dict, licence_texts: dict[str, bytes], notices: list) -> str:
         shingle=SHINGLE, with_see_also=f"{sa['with_see_also']:,}", resolved=f"{sa['resolved_links']:,}",
         with_resolved=f"{sa['with_resolved_see_also']:,}", unresolved=f"{sa['unresolved_links']:,}",
         self_links=f"{sa['self_links_removed']:,}", deprecated=f"{flags['deprecated']:,}",
+        partly=f"{flags['partly_deprecated_not_flagged']:,}",
         with_aliases=f"{flags['with_aliases']:,}", alias_paths=f"{flags['alias_paths']:,}",
         with_duplicates=f"{flags['with_duplicates']:,}", with_near=f"{flags['with_near_duplicates']:,}",
         no_source=f"{m['documents'] - m['with_source']:,}",
@@ -883,7 +900,8 @@ the platform ("Alias on this platform (Linux x86_64)"), so another platform give
 - A body under {min_body} characters (summary only, or "Returns self") gives a search nothing to find.
 - Deprecated callables with a real docstring are kept and flagged ({deprecated} documents): they are
   still in the API and a user may still look them up. Stubs whose body is only the deprecation
-  notice are removed.
+  notice are removed. A top-level deprecation note about part of a callable (an argument passed by
+  position, an index notation, a return type that will change) does not flag it ({partly} documents).
 - scikit-learn's `set_fit_request`, `set_score_request` ... are generated per class by its metadata
   routing from one template, with no text of their own.
 
@@ -905,7 +923,7 @@ the platform ("Alias on this platform (Linux x86_64)"), so another platform give
 | `aliases` | the other public paths of the same object, sorted |
 | `duplicates` | documents of other objects with the same summary and body |
 | `near_duplicates` | documents with Jaccard >= {jaccard} on word {shingle}-shingles, not exact duplicates |
-| `deprecated` | the version in a `.. deprecated::` directive at the docstring's top level (or "yes" for scikit-learn's "DEPRECATED:" prefix); null if not deprecated |
+| `deprecated` | the version in a `.. deprecated::` directive at the docstring's top level that deprecates the callable (or "yes" for a "DEPRECATED:" summary); null if not deprecated |
 | `defined_in` | the `__module__` of the object or of the class defining it (`pandas.core.generic`; libraries set some to the public module, e.g. `pandas`) |
 | `source` | the file holding the docstring, relative to site-packages (`pandas/core/generic.py`); null where Python cannot tell |
 
