@@ -28,11 +28,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from helpers.cache import cache_dir, cache_key, cached_encode
-from helpers.embed import TextEncoder
-from helpers.evaluate import mrr_at_k, ndcg_at_k, recall_at_k
-from helpers.fusion import top_k
-from helpers.lexical import BM25Index
+from helpers.course.paths import cache_dir
+from helpers.encode.cache import cache_key, cached_encode
+from helpers.encode.embed import TextEncoder
+from helpers.evaluate.metrics import mrr_at_k, ndcg_at_k, recall_at_k
+from helpers.search.fusion import top_k
+from helpers.search.lexical import BM25Index
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "apidocs" / "corpus.jsonl.gz"
 MODEL = "sentence-transformers/all-MiniLM-L6-v2"
