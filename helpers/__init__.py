@@ -17,6 +17,7 @@ Public surface, one module per idea, with the notebook that introduces it:
 
 - helpers.course.paths         REPO_ROOT and the embedding cache folder                            (00)
 - helpers.course.data          the course's real data sets in data/                                (01, 02)
+- helpers.course.apidocs       the API reference of numpy, scipy, pandas, scikit-learn: the corpus (11)
 - helpers.course.repro         seeds, thread counts, quiet libraries for repeatable outputs        (01)
 - helpers.course.files         atomic writes                                                       (03)
 - helpers.course.plots         the course's figures                                                (02+)

@@ -43,3 +43,23 @@ def test_the_build_script_rebuilds_the_snapshot_byte_for_byte():
     run = subprocess.run([sys.executable, str(ROOT / "scripts" / "build_apidocs.py"), "--check"],
                          capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+
+
+def test_load_apidocs_reads_every_document_and_splits_by_library():
+    from helpers.course.apidocs import EVAL_LIBRARY, TRAIN_LIBRARIES, load_apidocs
+    everything = load_apidocs()
+    assert len(everything) == MANIFEST["documents"]
+    held_out = load_apidocs([EVAL_LIBRARY])
+    train = load_apidocs(TRAIN_LIBRARIES)
+    assert len(held_out) + len(train) == len(everything)
+    assert {d.library for d in held_out} == {EVAL_LIBRARY} and EVAL_LIBRARY not in {d.library for d in train}
+    doc = next(d for d in held_out if d.doc_id == "sklearn.model_selection.train_test_split")
+    assert doc.text.startswith("sklearn.model_selection.train_test_split\nSplit arrays or matrices")
+    assert doc.summary not in doc.body
+
+
+@pytest.mark.parametrize("bad", ["sklearn", [], ["scikit-learn"], ["torch"]])
+def test_load_apidocs_refuses_libraries_it_does_not_hold(bad):
+    from helpers.course.apidocs import load_apidocs
+    with pytest.raises(ValueError, match="libraries must be a list drawn from"):
+        load_apidocs(bad)
