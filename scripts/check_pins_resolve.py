@@ -1,12 +1,13 @@
 """Check that pyproject.toml's pins resolve, wheels only, for every supported Python and platform.
 
-    python3 scripts/check_pins_resolve.py        # .ci/run runs it; about 2 minutes from a cold cache
+    python3 scripts/check_pins_resolve.py        # all of them (make resolve; .ci/run runs it)
+    python3 scripts/check_pins_resolve.py --only 3.13 x86_64-manylinux_2_28   # one (test_without_torch.sh)
 
 Resolution only: `uv pip compile --python-version V --python-platform P --only-binary :all:` reads
 package metadata from PyPI (no wheel is downloaded, torch's CUDA packages included) and fails when a
 pin has no wheel for that Python and platform. uv itself is pinned below and installed by this script
 into .cache/uv-tool (it is not a course dependency). Each resolution is written to
-.cache/resolved/<platform>-<python>.txt for inspection. Exit status 1 names every pin and platform
+.cache/resolved/<platform>-py<python>.txt for inspection. Exit status 1 names every pin and platform
 that stopped resolving, and every "known not to work" case that started to (README then needs updating).
 """
 from __future__ import annotations
@@ -75,11 +76,18 @@ def cause(message: str) -> str:
     return line.removeprefix("cause: ").removeprefix("╰─▶ ")
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     exe = uv()
     targets = [(platform, macos, who, python, None) for platform, macos, who in PLATFORMS for python in PYTHONS]
     targets += [(platform, macos, who, PYTHONS[-1], reason) for platform, macos, who, reason in KNOWN_FAILURES]
+    if argv[:1] == ["--only"] and len(argv) == 3:
+        targets = [t for t in targets if t[3] == argv[1] and t[0] == argv[2] and t[4] is None]
+    elif argv:
+        raise SystemExit(f"usage: {sys.argv[0]} [--only PYTHON PLATFORM], PYTHON in {PYTHONS}, "
+                         f"PLATFORM in {[p for p, _, _ in PLATFORMS]}; got {argv}")
+    if not targets:
+        raise SystemExit(f"no supported target matches {argv[1:]}: see PYTHONS and PLATFORMS in {__file__}")
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=len(targets)) as pool:  # uv waits on PyPI, not on the CPU
         results = list(pool.map(lambda t: resolve(exe, t[0], t[1], t[3]), targets))
@@ -104,4 +112,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
