@@ -25,6 +25,18 @@ usage() { echo "usage: $0 {native|avx2|epyc-rome} COMMAND..." >&2; exit 2; }
 [ $# -ge 2 ] || usage
 mode="$1"; shift
 
+# Embeddings cached on another CPU path would hide this one's encoder numerics (helpers.cache keys
+# by model, texts and settings, not by CPU): avx2 and epyc-rome keep their own cache unless told.
+own_cache() {
+    if [ -z "${COURSE_CACHE_DIR:-}" ]; then
+        export COURSE_CACHE_DIR="$PWD/.cache/$mode/embeddings"
+        echo "cpu_path: embedding cache $COURSE_CACHE_DIR (this path's own; ONNX files beside it)"
+    else
+        echo "cpu_path: embedding cache $COURSE_CACHE_DIR, from \$COURSE_CACHE_DIR: vectors already in it" \
+             "were encoded on whichever CPU path wrote them"
+    fi
+}
+
 case "$mode" in
 native)
     echo "cpu_path: native (this CPU's own kernels)"
@@ -38,6 +50,7 @@ avx2)
     export NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR"  # numpy's own SIMD loops
     export FAISS_SIMD_LEVEL=AVX2                             # faiss's dynamic dispatch (upper case)
     echo "cpu_path: avx2 (the kernels of an AVX2-only CPU such as an AMD EPYC)"
+    own_cache
     "$PY" scripts/cpu_report.py --expect avx2
     ;;
 epyc-rome)
@@ -47,6 +60,7 @@ epyc-rome)
     cpu="EPYC-Rome,-xsavec,-xsaves,-nrip-save,-rdseed,-sha-ni,-rdpid,-fxsr-opt,-misalignsse"
     cpu="$cpu,-3dnowprefetch,-osvw,-topoext,-perfctr-core,-clzero,-xsaveerptr,-wbnoinvd,-ibpb,-amd-stibp"
     echo "cpu_path: epyc-rome (qemu-x86_64 -cpu EPYC-Rome: the whole process sees an AMD AVX2 CPU)"
+    own_cache
     qemu-x86_64 -cpu "$cpu" "$PY" scripts/cpu_report.py --expect avx2
     exec qemu-x86_64 -cpu "$cpu" "$@"
     ;;
