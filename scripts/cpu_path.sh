@@ -13,10 +13,10 @@
 #
 # ONNX Runtime has no such switch: its MLAS kernels follow CPUID. `epyc-rome` runs PROGRAM under
 # qemu-x86_64 (Debian's qemu-user, TCG) with the CPUID of an AMD EPYC-Rome (AVX2, no AVX-512, no
-# VNNI), so every library, ONNX Runtime included, picks what it picks on that CPU. It is about
-# 200 times slower than native (README), and qemu-user does not follow exec: PROGRAM must be the
-# Python binary itself (`.venv/bin/python -m pytest ...`), and subprocesses such as nbval's kernels
-# run natively.
+# VNNI), so every library, ONNX Runtime included, picks what it picks on that CPU. It is hundreds
+# to thousands of times slower than native (README: a few sentences, not tests), and qemu-user does
+# not follow exec: PROGRAM must be the Python binary itself (`.venv/bin/python script.py`), and
+# subprocesses such as nbval's kernels run natively. Commands run from the repository's root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PY:-.venv/bin/python}"
