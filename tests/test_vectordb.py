@@ -3,7 +3,6 @@ import numpy as np
 import pytest
 
 pymilvus = pytest.importorskip("pymilvus")
-from pymilvus import MilvusClient  # noqa: E402
 
 from helpers.search import vectordb  # noqa: E402
 
@@ -21,10 +20,8 @@ def data():
 
 
 @pytest.fixture
-def client(tmp_path):
-    c = MilvusClient(str(tmp_path / "test.db"))
-    yield c
-    c.close()
+def client(tmp_path, milvus_lite):
+    return milvus_lite(tmp_path / "test.db")  # closed, with its server, by conftest's milvus_lite
 
 
 def _filled(client, X, name="docs", index_type="FLAT", params=None):
@@ -70,17 +67,16 @@ def test_upsert_and_delete_are_seen_by_the_next_search(client, data):
     assert 7 not in ids[0]
 
 
-def test_a_reopened_database_gives_the_same_results(tmp_path, data):
+def test_a_reopened_database_gives_the_same_results(tmp_path, data, milvus_lite):
     X, Q = data
-    path = str(tmp_path / "persist.db")
-    first = MilvusClient(path)
+    path = tmp_path / "persist.db"
+    first = milvus_lite(path)
     _filled(first, X, index_type="HNSW", params={"M": 8, "efConstruction": 64})
     before = vectordb.search(first, "docs", Q, k=5, search_params={"ef": 64})
-    first.close()
-    second = MilvusClient(path)
+    milvus_lite.close(first)  # the client and its server: the second one reads the files on disk
+    second = milvus_lite(path)
     second.load_collection("docs")
     after = vectordb.search(second, "docs", Q, k=5, search_params={"ef": 64})
-    second.close()
     np.testing.assert_array_equal(before[1], after[1])
     np.testing.assert_allclose(before[0], after[0], atol=1e-6)
 
@@ -112,8 +108,8 @@ def test_dimension_mismatch_is_refused(client, data):
         vectordb.insert(client, "docs", np.ones((2, 3), np.float32))
 
 
-def test_a_closed_client_gets_a_clear_error(tmp_path, data):
-    c = MilvusClient(str(tmp_path / "closed.db"))
+def test_a_closed_client_gets_a_clear_error(tmp_path, data, milvus_lite):
+    c = milvus_lite(tmp_path / "closed.db")
     c.close()
     with pytest.raises(vectordb.VectorDBError, match="client is closed; open a new one"):
         vectordb.search(c, "docs", data[1])
@@ -162,7 +158,7 @@ def test_results_to_arrays_refuses_bad_input(results, k, error, match):
         vectordb.results_to_arrays(results, k)
 
 
-def test_squad_recall_against_faiss_is_at_least_the_notebooks_figure(tmp_path):
+def test_squad_recall_against_faiss_is_at_least_the_notebooks_figure(tmp_path, milvus_lite):
     """Notebook 10 prints HNSW (M=16, efConstruction=200, ef=64) recall@10 vs exact FAISS; this repeats it."""
     from helpers.course.data import load_squad
     from helpers.encode.cache import cached_encode
@@ -174,14 +170,13 @@ def test_squad_recall_against_faiss_is_at_least_the_notebooks_figure(tmp_path):
         P = cached_encode(encoder, paragraphs.context.tolist())
     Q = cached_encode(encoder, questions.question.tolist())[:2000]
     exact = np.argsort(-(Q @ P.T), axis=1)[:, :10]
-    c = MilvusClient(str(tmp_path / "squad.db"))
+    c = milvus_lite(tmp_path / "squad.db")
     vectordb.create_collection(c, "squad", P.shape[1])
     vectordb.insert(c, "squad", P)
     # built in Milvus Lite's server threads, which this thread's faiss.omp_set_num_threads does not reach:
     # the graph can differ from run to run, hence a bound rather than the notebook's exact figure
     vectordb.build_index(c, "squad", "HNSW", params={"M": 16, "efConstruction": 200})
     _, ids = vectordb.search(c, "squad", Q, k=10, search_params={"ef": 64})
-    c.close()
     assert neighbour_recall(ids, exact) >= 0.99
 
 
@@ -196,3 +191,25 @@ def test_results_to_arrays_reads_pymilvus_columns_as_the_hits_say(client, data):
         assert ids[q, :5].tolist() == [i for i, _ in want] and (ids[q, 5:] == -1).all()
         np.testing.assert_allclose(scores[q, :5], [s for _, s in want], atol=0)
         assert np.isneginf(scores[q, 5:]).all()
+
+
+def test_close_alone_leaves_server_and_connection_open_and_the_leak_check_sees_them(tmp_path):
+    """Why conftest's milvus_lite fixture exists: MilvusClient.close() on a shared connection (the
+    default) stops neither the in-process server nor the gRPC channel. conftest's nothing_left_behind
+    must see both, or a test that forgets them would pass and leave them pinging for the session."""
+    import threading
+    from conftest import close_milvus_lite, leftovers, open_milvus
+    from milvus_lite.server_manager import server_manager_instance
+    from pymilvus import MilvusClient
+    from pymilvus.client.connection_manager import ConnectionManager
+    before, milvus, path = set(threading.enumerate()), open_milvus(), tmp_path / "left.db"
+    shared = MilvusClient(str(path))
+    shared.close()
+    left = leftovers(before, milvus, wait=0)
+    ConnectionManager.get_instance().close_all()
+    server_manager_instance.release_server(str(path))
+    assert [x.split(" for ")[0].split(" to ")[0] for x in left] == ["a Milvus Lite server", "a pymilvus connection"]
+    dedicated = MilvusClient(str(path), dedicated=True)
+    assert len(leftovers(before, milvus, wait=0)) == 2
+    close_milvus_lite(dedicated, path)
+    assert leftovers(before, milvus) == []
