@@ -92,7 +92,7 @@ def _mrr10(rank: np.ndarray) -> float:
 
 
 def choose_k1(answer: Any, texts: Any, queries: Any, gold: Any, is_cal: Any,
-              candidates: tuple[float, ...] = (0.9, 1.2, 1.5, 2.0), tol: float = 1e-4) -> Verdict:
+              candidates: tuple[float, ...] = (0.5, 0.9, 1.2, 1.5), tol: float = 1e-4) -> Verdict:
     """Exercise 07.3: k1 chosen by MRR@10 on the calibration questions, and its MRR@10 on the held-out ones.
 
     Rankings are compared up to ties: a held-out MRR@10 is accepted anywhere between the gold
