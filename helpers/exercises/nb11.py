@@ -62,7 +62,7 @@ def judged_pool(answer: Any, path: Any, runs: Mapping[str, Sequence[str]], k: in
 
 
 def paired_rrf_minilm(answer: Any, rrf: Any, minilm: Any, n_resamples: int = 2000, seed: int = 0) -> Verdict:
-    """Exercise 11.2: (low, high, queries needed) of the paired bootstrap of nDCG@10, RRF minus MiniLM."""
+    """Exercise 11.2: (low, high, queries needed) of the paired bootstrap of a per-query metric, RRF minus MiniLM."""
     from helpers.evaluate.intervals import paired_bootstrap, queries_needed
     got = _as_array(answer)
     if got is None or got.shape != (3,):
