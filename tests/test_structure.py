@@ -267,3 +267,19 @@ def test_try_it_yourself_cell(path):
     assert all(c.cell_type == "markdown" for c in rest), \
         f"{path.name}: only an optional '## Clean up' section and the final Previous/Next cell may follow " \
         f"the '{TRY_IT}' code cell"
+
+
+def test_teaching_plans_quote_the_headers():
+    """TEACHING's session plans quote each notebook's own estimate, and its list of all of them adds up."""
+    teaching = (NOTEBOOK_DIR.parent / "TEACHING.md").read_text(encoding="utf-8")
+    section = teaching[teaching.index("## 5. Session plans"):teaching.index("## 6.")]
+    headers = {p.name[:2]: int(time_estimate(_read(p))) for p in NOTEBOOKS}
+    for number, minutes in re.findall(r"(\d\d) · [^|(]+\((\d+) min\)", section):
+        assert int(minutes) == headers[number], \
+            f"TEACHING.md section 5 gives {number} {minutes} min, its header says {headers[number]}"
+    listed = re.search(r"working alone through everything, exercises included: ([\d, and\s]+) minutes for 00 to (\d\d), "
+                       r"(\d+) in all", section)
+    assert listed, "TEACHING.md section 5 must list every notebook's estimate ('... minutes for 00 to NN, N in all')"
+    numbers = [int(n) for n in re.findall(r"\d+", listed[1])]
+    assert numbers == [headers[k] for k in sorted(headers)] and int(listed[3]) == sum(numbers), \
+        f"TEACHING.md section 5 lists {numbers}; the headers say {[headers[k] for k in sorted(headers)]}"
