@@ -1,6 +1,6 @@
 """Look-alike corpora: synthetic clustered vectors shaped like real embeddings, for measuring IVF at a size where it pays.
 
-Introduced in notebooks/04_ivf_index.ipynb (section 8); benchmarks/ivf.py uses the same generator.
+Introduced in notebooks/04_ivf_index.ipynb (section 9); benchmarks/ivf.py uses the same generator.
 
 Each synthetic vector is a randomly chosen real embedding plus Gaussian noise drawn with the real
 embeddings' covariance (times `spread`), then normalised to unit length. The result is clustered the
