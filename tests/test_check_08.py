@@ -116,26 +116,3 @@ def test_rescoring_ceiling():
     uses_real_store = check.rescoring_ceiling(
         lambda c, e: neighbour_recall(rescore(Q, c, X, k=10)[1], e), *args)   # right on X, wrong on S
     assert not uses_real_store and "synthetic" in uses_real_store.message
-
-
-def test_rescoring_depth():
-    rng = np.random.default_rng(0)
-    X = rng.standard_normal((3000, 64)).astype(np.float32)
-    X /= np.linalg.norm(X, axis=1, keepdims=True)
-    Q = X[:100] + 0.3 * rng.standard_normal((100, 64)).astype(np.float32)
-    exact = np.argsort(-(Q @ X.T), axis=1, kind="stable")[:, :10]
-    index = faiss.IndexBinaryFlat(64)
-    index.add(np.packbits(X > 0, axis=1))
-    bq = np.packbits(Q > 0, axis=1)
-    recalls = {dp: neighbour_recall(rescore(Q, index.search(bq, dp)[1], X, k=10)[1], exact)
-               for dp in (10, 20, 40, 80, 160, 320)}
-    target = recalls[40]   # random 64-d vectors are hard for binary codes: aim at what depth 40 reaches
-    want = min(dp for dp, r in recalls.items() if r >= target)
-    args = (index, bq, Q, X, exact, target)
-    assert check.rescoring_depth(want, *args)
-    if want < 320:
-        too_deep = check.rescoring_depth(320, *args)
-        assert not too_deep and "already reaches" in too_deep.message
-    if want > 10:
-        assert "rescore more" in check.rescoring_depth(10, *args).message
-    assert "as an int" in check.rescoring_depth(15, *args).message

@@ -92,7 +92,7 @@ def choose_index(answer: Any, table: Any, n_vectors: int, ram_gb: float, recall_
                               "vector: filter on every limit, then sort by RAM")
     reads_note = f", {depth * qps:,g} disk reads/s" if qps and iops and depth else ""
     return _report(True, f"{answer[0]} [{answer[1]}]: {row['ram_bytes_per_vector']:.1f} bytes per vector, "
-                         f"{need_gb:.1f} GB of the {ram_gb:g} GB, recall@10 {row['recall@10']:.4f}{reads_note}")
+                         f"{need_gb:.1f} GB of the {ram_gb:g} GB, recall@10 at least {recall_target}{reads_note}")
 
 
 def rescoring_ceiling(answer: Any, X: Any, Q: Any, exact: Any, S: Any, exact_S: Any,
@@ -136,27 +136,3 @@ def rescoring_ceiling(answer: Any, X: Any, Q: Any, exact: Any, S: Any, exact_S: 
                          f"synthetic vectors, depths {', '.join(str(dp) for _, dp in cases)}), within {tolerance}: "
                          "exact rescoring keeps every true neighbour the first stage found and finds none it missed, "
                          "so all of the loss is the first stage's")
-
-
-def rescoring_depth(answer: Any, binary_index: Any, binary_queries: Any, Q: Any, store: Any, exact: Any,
-                    target: float = 0.9, depths: tuple = (10, 20, 40, 80, 160, 320)) -> Verdict:
-    """Exercise 08.3: the smallest rescoring depth whose binary + rescoring recall@10 reaches the target."""
-    from helpers.evaluate.metrics import neighbour_recall
-    from helpers.search.rescore import rescore
-
-    if isinstance(answer, bool) or not isinstance(answer, (int, np.integer)) or answer not in depths:
-        return _report(False, f"answer with one of the depths {list(depths)} as an int, got {answer!r}")
-    recall = {}
-    for depth in depths:
-        if depth > answer and recall:
-            break
-        candidates = binary_index.search(binary_queries, depth)[1]
-        recall[depth] = neighbour_recall(rescore(Q, candidates, store, k=10)[1], exact)
-    if recall[answer] < target:
-        return _report(False, f"depth {answer} reaches recall@10 {recall[answer]:.4f}, below {target}: rescore more")
-    smaller = [dp for dp in depths if dp < answer and recall.get(dp, 0) >= target]
-    if smaller:
-        return _report(False, f"depth {smaller[0]} already reaches {recall[smaller[0]]:.4f}; fewer candidates "
-                              "read from disk is cheaper")
-    return _report(True, f"depth {answer} is the smallest that reaches recall@10 >= {target} "
-                         f"({recall[answer]:.4f})")
