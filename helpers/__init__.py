@@ -44,6 +44,8 @@ Public surface, one module per idea, with the notebook that introduces it:
 - helpers.evaluate.scores      what scores mean: conversions, normalisations, calibration          (05)
 - helpers.evaluate.synthetic   the real reference set and a synthetic set fitted to it             (08)
 - helpers.evaluate.pareto      every index family on one recall / speed / memory table             (08)
+- helpers.evaluate.judgements  judgement files, TREC qrels, pooling, unjudged share, Cohen's kappa  (11)
+- helpers.evaluate.intervals   bootstrap intervals, paired differences, queries needed for a difference (11)
 - helpers.exercises.nb01       the checks of notebook 01's exercises                               (01)
 - helpers.exercises.nb02       the checks of notebook 02's exercises                               (02)
 - helpers.exercises.nb03       the checks of notebook 03's exercises                               (03)
@@ -54,6 +56,7 @@ Public surface, one module per idea, with the notebook that introduces it:
 - helpers.exercises.nb08       the checks of notebook 08's exercises                               (08)
 - helpers.exercises.nb09       the checks of notebook 09's exercises                               (09)
 - helpers.exercises.nb10       the checks of notebook 10's exercises                               (10)
+- helpers.exercises.nb11       the checks of notebook 11's exercises                               (11)
 
 Private to their layer: helpers.search._validate (argument checks shared by search modules) and
 helpers.exercises._verdict (the Verdict every check returns).

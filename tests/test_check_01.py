@@ -12,19 +12,40 @@ def test_verdict_is_truthy_and_shows_nothing_more():
     assert verdict._ipython_display_() is None
 
 
-def test_stsb_dot_spearman(encoder, capsys):
-    from scipy.stats import spearmanr
+def test_stsb_dot_and_length_accepts_torch_float64_and_pandas_ranks(encoder, capsys):
+    """Solved another way than the notebook: torch in float64 for the products, Spearman as the Pearson
+    correlation of pandas ranks."""
+    import torch
 
     from helpers.course.data import load_stsb
     from helpers.encode.cache import cached_encode
     pairs = load_stsb("test")
-    a = cached_encode(encoder, pairs.sentence1.tolist(), normalize=False)
-    b = cached_encode(encoder, pairs.sentence2.tolist(), normalize=False)
-    right = spearmanr((a * b).sum(axis=1), pairs.score).statistic
-    assert check.stsb_dot_spearman(right)
-    assert "cosine" in capsys.readouterr().out
-    assert not check.stsb_dot_spearman(0.8203)
-    assert not check.stsb_dot_spearman([1.0, 2.0])
+    a = torch.from_numpy(cached_encode(encoder, pairs.sentence1.tolist(), normalize=False)).double()
+    b = torch.from_numpy(cached_encode(encoder, pairs.sentence2.tolist(), normalize=False)).double()
+    human = pairs.score.rank()
+    dot = pd.Series((a * b).sum(dim=1).numpy()).rank().corr(human)
+    length = pd.Series((a.norm(dim=1) * b.norm(dim=1)).numpy()).rank().corr(human)
+    assert check.stsb_dot_and_length(dot, length)
+    out = capsys.readouterr().out
+    assert out.startswith("Correct: the dot product scores") and "token count" in out
+    assert not check.stsb_dot_and_length(0.8203, length)          # the cosine's figure
+    assert "cosine's Spearman" in capsys.readouterr().out
+    assert not check.stsb_dot_and_length(dot, -length)
+    assert "length_spearman" in capsys.readouterr().out
+    assert not check.stsb_dot_and_length([1.0, 2.0], length)
+    assert "two numbers" in capsys.readouterr().out
+
+
+def test_dot_and_length_from_names_a_one_sided_length(capsys):
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(50, 4)) * rng.uniform(0.5, 3, (50, 1)), rng.normal(size=(50, 4))
+    human = rng.uniform(0, 5, 50)
+    from scipy.stats import spearmanr
+    dot = spearmanr((a * b).sum(axis=1), human).statistic
+    one_side = spearmanr(np.linalg.norm(a, axis=1), human).statistic
+    tokens = rng.integers(5, 30, 100)
+    assert not check.dot_and_length_from(dot, one_side, a, b, human, tokens)
+    assert "one side's length" in capsys.readouterr().out
 
 
 def _scores():

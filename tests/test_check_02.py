@@ -28,6 +28,21 @@ def test_dot_cosine_disagree_explains_unit_vectors_agreement_and_bad_input(capsy
     assert "same length" in capsys.readouterr().out
 
 
+def test_dot_cosine_disagree_hints_depend_on_the_sign_of_the_dot_products(capsys):
+    q = np.array([1.0, 0.0])
+    # d2 points away from q: lengthening it can never help, the hint must not say so
+    assert not check.dot_cosine_disagree(q, np.array([1.0, 1.0]), np.array([-1.0, 2.0]))
+    out = capsys.readouterr().out
+    assert "points away from q" in out and "lengthen d2 (" not in out
+    # both point away: lengthening the cosine winner is what flips the dot product
+    d1, d2 = np.array([-1.0, 3.0]), np.array([-2.0, 1.0])
+    assert not check.dot_cosine_disagree(q, d1, d2)
+    assert "lengthen d1 instead" in capsys.readouterr().out
+    # following that hint works, and the verdict explains the negative case (found by scaling, in float32)
+    assert check.dot_cosine_disagree(q.astype(np.float32), (10 * d1).astype(np.float32), d2.astype(np.float32))
+    assert "negative cosine" in capsys.readouterr().out
+
+
 def _corpus():
     rng = np.random.default_rng(0)
     P = normalize(rng.normal(size=(40, 8)).astype(np.float32))

@@ -86,11 +86,28 @@ def test_failure_analysis_verifies_ranks_and_checkable_causes(encoder, squad, ca
                  if check.answer_token_position(encoder.tokenizer, paragraphs.context[gold[r]],
                                                 min(questions.answer_starts[r])) >= encoder.max_length - 1]
     assert truncated and all(lengths[gold[r]] > encoder.max_length for r in truncated)
-    chosen = truncated[:2] + [int(r) for r in missed if int(r) not in truncated][:3]
+    def answer_above(r):   # the answer string in a paragraph that outranks the question's own (a loop, not numpy masks)
+        scores = P @ Q[r]
+        return any(a.lower() in paragraphs.context[i].lower() for i in range(len(P)) if scores[i] > scores[gold[r]]
+                   for a in questions.answers[r])
+    rest = [int(r) for r in missed if int(r) not in truncated]
+    elsewhere = [r for r in rest[:40] if answer_above(r)][:2]
+    chosen = truncated[:2] + elsewhere + [r for r in rest if r not in elsewhere][:1]
     answer_ranks = {r: int(ranks[r]) for r in chosen}
-    causes = {r: ("truncation" if r in truncated else "other") for r in chosen}
+    causes = {r: ("truncation" if r in truncated else "answer in another paragraph" if r in elsewhere else "other")
+              for r in chosen}
     assert check.failure_analysis(answer_ranks, causes, Q, P, questions, paragraphs, encoder)
     assert capsys.readouterr().out.startswith("Correct: 5 questions, ranks confirmed")
+
+    # five misses all labelled "other" name no cause: rejected (issue 22)
+    all_other = {r: "other" for r in rest[:5]}
+    assert not check.failure_analysis({r: int(ranks[r]) for r in all_other}, all_other, Q, P, questions,
+                                      paragraphs, encoder)
+    assert "names no cause" in capsys.readouterr().out
+    # an answer in the cut tail called something else: rejected, the token position is a fact
+    hidden = {**causes, truncated[0]: "paraphrase"}
+    assert not check.failure_analysis(answer_ranks, hidden, Q, P, questions, paragraphs, encoder)
+    assert "that is truncation" in capsys.readouterr().out
 
     # a false truncation claim: a question whose answer sits early in its paragraph
     early = next(int(r) for r in missed if int(r) not in truncated)

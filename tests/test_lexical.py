@@ -62,10 +62,24 @@ def test_search_is_top_k_of_scores_with_ties_by_id():
     scores, ids = index.search(["cat", "market"], k=5)
     full = index.scores(["cat", "market"])
     for row in range(2):
-        want = sorted(range(5), key=lambda j: (-full[row, j], j))
-        assert ids[row].tolist() == want
-        assert np.allclose(scores[row], full[row, want])
+        want = [j for j in sorted(range(5), key=lambda j: (-full[row, j], j)) if full[row, j] > 0]
+        assert ids[row, :len(want)].tolist() == want
+        assert np.allclose(scores[row, :len(want)], full[row, want])
+        # documents without a query token are no result: -1 and -inf, never zero-score padding
+        assert (ids[row, len(want):] == -1).all() and np.isneginf(scores[row, len(want):]).all()
     assert scores.dtype == np.float32 and ids.dtype == np.int64
+
+
+def test_rrf_does_not_credit_documents_bm25_did_not_find():
+    """Zero-score padding used to enter a fusion as if BM25 had ranked it (issue 29)."""
+    from helpers.search.fusion import rrf
+    index = BM25Index(DOCS)
+    _, lexical_ids = index.search(["stock"], k=5)         # only document 3 mentions stocks
+    assert lexical_ids[0].tolist() == [3, -1, -1, -1, -1]
+    dense_ids = np.array([[0, 1, 2, 4, 3]])
+    _, fused = rrf([lexical_ids, dense_ids], k=60, limit=5)
+    assert fused[0, 0] == 3                                # in both lists: first
+    assert fused[0].tolist()[1:] == [0, 1, 2, 4]           # the rest in dense's order, not credited by BM25
 
 
 def test_agrees_with_bm25s():

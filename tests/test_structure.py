@@ -4,6 +4,7 @@ summary and exercises, executed in order, course kernel, linked to its neighbour
 00_start_here is the course map: it has no exercises, summary or "Before this", and its table's
 time estimates must agree with each notebook's own "Time estimate" line.
 """
+import importlib.util
 import re
 from pathlib import Path
 
@@ -178,6 +179,18 @@ def test_start_here_map_agrees_with_notebook(path):
     assert re.search(rf"\b{stated}\s*min", in_map), \
         f"{NOTEBOOKS[0].name}: the map says {rows[path.name]!r} for {path.name}, whose own header says " \
         f"about {stated} minutes; update the map's row"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_time_estimate_follows_the_reading_model(path):
+    """Each header's minutes are scripts/time_estimate.py's, the one reading model README states."""
+    spec = importlib.util.spec_from_file_location("time_estimate", NOTEBOOK_DIR.parent / "scripts" / "time_estimate.py")
+    model = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(model)
+    expected = model.estimate(nbformat.read(path, as_version=4))
+    assert time_estimate(_read(path)) == str(expected), \
+        f"{path.name}: the header says about {time_estimate(_read(path))} minutes, the reading model " \
+        f"{expected}; run: python scripts/time_estimate.py --write notebooks/*.ipynb"
 
 
 @pytest.mark.skipif(not NOTEBOOKS or not _is_map(NOTEBOOKS[0]), reason="no 00_start_here notebook yet")

@@ -70,3 +70,33 @@ def load_apidocs(libraries: Iterable[str] | None = None) -> list[ApiDoc]:
                     duplicates=tuple(row["duplicates"]), near_duplicates=tuple(row["near_duplicates"]),
                     deprecated=row["deprecated"]))
     return docs
+
+
+# The judged set of data/apidocs/judged (README.md there says who wrote and judged it, and how).
+JUDGES = {"J1": ("q001", "q023"), "J2": ("q024", "q046"), "J3": ("q047", "q070")}  # each judge's primary range
+POOL_SYSTEMS = ("bm25", "minilm", "mpnet", "rrf")
+
+
+def judged_path(*parts: str):
+    """A file of the judged set: judged_path("qrels.txt"), judged_path("judgements", "judge-J1.jsonl")."""
+    return data_path("apidocs", "judged", *parts)
+
+
+def load_queries() -> list[dict]:
+    """The 70 judged queries in id order: query_id, query, intent, expected (the need), answerable."""
+    text = judged_path("queries.jsonl").read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def load_pool() -> list[dict]:
+    """The pooled (query_id, doc_id) pairs, each with the rank every pooled system gave it (None: not in its top 20)."""
+    text = judged_path("pool.jsonl").read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def primary_judge(query_id: str) -> str:
+    """The judge whose grades of this query are the qrels' (JUDGES holds each judge's range of query ids)."""
+    for judge, (first, last) in JUDGES.items():
+        if first <= query_id <= last:
+            return judge
+    raise ValueError(f"{query_id!r} is in no judge's range {JUDGES}; query ids run q001-q070")

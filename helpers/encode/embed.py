@@ -68,7 +68,7 @@ class TruncationWarning(UserWarning):
 
 
 class TextEncoder:
-    """A Hugging Face encoder plus the pooling it was trained with; `encode` gives sentence vectors."""
+    """A Hugging Face encoder plus the pooling its config names; `encode` gives sentence vectors."""
 
     def __init__(self, model_id: str | os.PathLike = DEFAULT_TEXT_MODEL, pooling: str | Pooler | None = None,
                  max_length: int | None = None, allow_download: bool | None = None,

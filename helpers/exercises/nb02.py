@@ -28,17 +28,30 @@ def dot_cosine_disagree(q: Any, d1: Any, d2: Any) -> Verdict:
         return _report(False, "a tie is no disagreement: make one document clearly ahead under each measure.")
     if (dots[0] > dots[1]) != (coss[0] > coss[1]):
         by_dot, by_cos = ("d1", "d2") if dots[0] > dots[1] else ("d2", "d1")
+        longer_won = norms[1 + int(by_dot == "d2")] > norms[1 + int(by_cos == "d2")]
+        why = ("the longer vector won the dot product with the worse direction." if longer_won else
+               f"{by_cos} is longer and its cosine is negative, so its length made its dot product more "
+               "negative: length scales a negative cosine down as readily as a positive one up.")
         return _report(True, f"dot product ranks {by_dot} first ({max(dots):.3f} vs {min(dots):.3f}), cosine "
-                             f"ranks {by_cos} first ({max(coss):.3f} vs {min(coss):.3f}): the longer vector won "
-                             "the dot product with the worse direction.")
+                             f"ranks {by_cos} first ({max(coss):.3f} vs {min(coss):.3f}): {why}")
     if np.allclose(norms[1:], norms[1]):
         return _report(False, f"d1 and d2 have the same length ({norms[1]:.3f}), so the dot product is the cosine "
                               "times one shared factor and ranks them alike; give them different lengths.")
     first = "d1" if coss[0] > coss[1] else "d2"
     other = "d2" if first == "d1" else "d1"
-    return _report(False, f"both rank {first} first (dot {dots[0]:.3f} vs {dots[1]:.3f}, cosine {coss[0]:.3f} vs "
-                          f"{coss[1]:.3f}); lengthen {other} (multiply it by a large number) until its dot "
-                          "product passes the other's: its cosine will not move.")
+    dot_first, dot_other = (dots[0], dots[1]) if first == "d1" else (dots[1], dots[0])
+    both = (f"both rank {first} first (dot {dots[0]:.3f} vs {dots[1]:.3f}, cosine {coss[0]:.3f} vs "
+            f"{coss[1]:.3f}); ")
+    if dot_other > 0:
+        return _report(False, both + f"lengthen {other} (multiply it by a large number) until its dot product "
+                                     "passes the other's: its cosine will not move.")
+    if dot_first < 0:
+        return _report(False, both + f"both point away from q (negative dot products), so lengthening {other} "
+                                     f"only pushes its dot product further down; lengthen {first} instead: its "
+                                     "dot product falls below the other's while its cosine stays ahead.")
+    return _report(False, both + f"{other} points away from q (dot product {dot_other:.3f}), so no length makes "
+                                 f"its dot product pass {first}'s positive one; turn {other} towards q (a positive "
+                                 f"dot product, still a wider angle than {first}'s), then lengthen it.")
 
 
 def l2_top5(answer: Any, Q: Any, P: Any) -> Verdict:

@@ -58,7 +58,9 @@ def failure_analysis(ranks: Any, causes: Any, Q: Any, P: Any, questions: Any, pa
 
     `ranks` and `causes` map question rows to the rank the learner measured and one of CAUSES.
     Verifiable causes are verified: 'truncation' needs the answer to start beyond the tokens the
-    encoder read; 'answer in another paragraph' needs an answer to appear in a paragraph ranked above.
+    encoder read (and an answer that starts there must be called truncation); 'answer in another
+    paragraph' needs an answer to appear in a paragraph ranked above. 'other' names no cause, so at
+    most half of the questions may carry it.
     """
     if not isinstance(ranks, dict) or not isinstance(causes, dict):
         return _report(False, "expected two dicts keyed by question row: ranks {row: rank}, causes {row: cause}.")
@@ -76,14 +78,25 @@ def failure_analysis(ranks: Any, causes: Any, Q: Any, P: Any, questions: Any, pa
         if rank <= 10:
             return _report(False, f"question {row}: its paragraph ranks {rank}, inside the top 10; pick questions "
                                   "ranked beyond 10.")
+    labels = {row: str(causes[row]).strip().lower() for row in rows}
     for row in rows:
-        cause = str(causes[row]).strip().lower()
-        if cause not in CAUSES:
+        if labels[row] not in CAUSES:
             return _report(False, f"question {row}: {causes[row]!r} is not one of {list(CAUSES)}.")
+    n_other = sum(label == "other" for label in labels.values())
+    if 2 * n_other > len(rows):
+        return _report(False, f"{n_other} of your {len(rows)} questions are 'other', which names no cause: read "
+                              "each question beside its own paragraph and the top hit again, and give at least "
+                              "half of them one of the four causes (or choose misses you can explain).")
+    for row in rows:
+        cause = labels[row]
         q = questions.iloc[row]
         context = paragraphs.context[gold[row]]
+        position = answer_token_position(encoder.tokenizer, context, int(min(q.answer_starts)))
+        if position >= encoder.max_length - 1 and cause != "truncation":
+            return _report(False, f"question {row}: its answer starts at token {position} of its paragraph, beyond "
+                                  f"the {encoder.max_length} tokens the encoder read, so the vector never held it: "
+                                  f"that is truncation, whatever else ({cause!r}) is also true.")
         if cause == "truncation":
-            position = answer_token_position(encoder.tokenizer, context, int(min(q.answer_starts)))
             if position < encoder.max_length - 1:
                 return _report(False, f"question {row}: its answer starts at token {position} of its paragraph, "
                                       f"inside the {encoder.max_length} tokens the encoder read; truncation did "
@@ -95,7 +108,7 @@ def failure_analysis(ranks: Any, causes: Any, Q: Any, P: Any, questions: Any, pa
             if not any(a.lower() in t for a in q.answers for t in texts):
                 return _report(False, f"question {row}: none of its answers {list(q.answers)} appears in the "
                                       f"{len(above)} paragraphs ranked above its own; choose another cause.")
-    counts = {c: sum(str(v).strip().lower() == c for v in causes.values()) for c in CAUSES}
+    counts = {c: sum(label == c for label in labels.values()) for c in CAUSES}
     told = ", ".join(f"{c} {n}" for c, n in counts.items() if n)
     return _report(True, f"{len(rows)} questions, ranks confirmed ({told}); truncation checked by the answer's "
                          "token position, an answer elsewhere only by its string appearing in a paragraph ranked "

@@ -12,24 +12,34 @@ import numpy as np
 from helpers.exercises._verdict import Verdict, _one_number, _report
 
 
-def rrf_by_hand(answer: Any, rankings: Any, doc: int, k: int = 60) -> Verdict:
-    """Exercise 07.1: the RRF score of `doc`: the sum over lists holding it of 1 / (k + rank), rank from 1."""
-    lists = [np.asarray(r).ravel() for r in rankings]
-    ranks = [int(np.flatnonzero(r == doc)[0]) + 1 if (r == doc).any() else None for r in lists]
-    want = sum(1 / (k + r) for r in ranks if r is not None)
-    got = _one_number(answer)
-    if got is None:
-        return _report(False, f"answer with one number, the fused score; got {answer!r}")
-    if abs(got - want) < 1e-9:
-        return _report(True, f"{want:.5f}: ranks {ranks} (None: not in that list) give 1/({k}+rank) each.")
-    if abs(got - sum(1 / (k + r - 1) for r in ranks if r is not None)) < 1e-9:
-        return _report(False, "ranks count from 1 in RRF: position 0 in the array is rank 1, so add 1")
-    if any(abs(got - 1 / (k + r)) < 1e-9 for r in ranks if r is not None):
-        return _report(False, "that is one list's share only; RRF adds 1/(k + rank) over every list")
-    if any(abs(got - 1 / r) < 1e-9 for r in ranks if r is not None):
-        return _report(False, f"that is a reciprocal rank without the constant: RRF uses 1/(k + rank) with k = {k}")
-    return _report(False, f"find the paragraph's position in each list (np.flatnonzero(row == doc)), then add "
-                          f"1/({k} + position + 1) for each list that holds it")
+def rrf_agreement(answer: Any, ks: tuple[int, int] = (60, 5)) -> Verdict:
+    """Exercise 07.1: for each k, the largest rank r at which a paragraph in both lists beats a lone first place.
+
+    A is first in one list and absent from the other; B is at rank r in both (r >= 2). B wins when
+    2 / (k + r) > 1 / (k + 1), that is r < k + 2: the largest r is k + 1 (at r = k + 2 they tie).
+    """
+    try:
+        got = [int(a) if float(a) == int(a) else None for a in answer]
+    except (TypeError, ValueError):
+        got = None
+    if got is None or len(got) != len(ks) or None in got:
+        return _report(False, f"answer with {len(ks)} whole ranks, one for k = {ks[0]} and one for k = {ks[1]}, "
+                              f"as a tuple: answer = (r_{ks[0]}, r_{ks[1]}); got {answer!r}")
+    want = [k + 1 for k in ks]
+    if got == want:
+        return _report(True, f"r = k + 1: {want[0]} for k = {ks[0]}, {want[1]} for k = {ks[1]} (2/(k + r) > 1/(k + 1) "
+                             f"means r < k + 2). With a small k a lone first place outweighs agreement lower "
+                             f"down; with k = {ks[0]}, appearing in both top {want[0]}s is enough to beat it. So k "
+                             "is a setting that decides what RRF rewards, not a constant that needs no choosing.")
+    if got == [k + 2 for k in ks]:
+        return _report(False, "at r = k + 2 the two scores are exactly equal (2/(2k + 2) = 1/(k + 1)): a tie, "
+                              "not a win; take one rank less")
+    if got == [2 * k + 1 for k in ks] or got == [2 * k + 2 for k in ks]:
+        return _report(False, "B's score is 2/(k + r), not 1/(k + r): it collects 1/(k + r) from each of the "
+                              "two lists")
+    return _report(False, "write the two scores: A gets 1/(k + 1) from its one list, B gets 1/(k + r) from "
+                          "each list; solve 2/(k + r) > 1/(k + 1) for r, or try ranks with fusion.rrf on two "
+                          "made-up lists")
 
 
 def answer_in_window(answer: Any, top_doc: Any, best_window: Any, gold_doc: Any, gold_paragraph: Any,
@@ -66,30 +76,73 @@ def answer_in_window(answer: Any, top_doc: Any, best_window: Any, gold_doc: Any,
                           "and ask whether the answer's start and end (in article characters) both fall inside")
 
 
-def lucene_k1(answer: Any, ids: Any, texts: Any, queries: Any, gold: Any, k1: float = 1.2,
-              sample: int = 200) -> Verdict:
-    """Exercise 07.3: MRR@10 of BM25 with k1 = 1.2; the ids are checked on a sample of questions."""
+def _rr_ranks(scores: np.ndarray, gold: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rank of each query's gold document: ties by id (the helper's), and the best and worst rank up to ties."""
+    rows = np.arange(len(gold))
+    own = scores[rows, gold][:, None]
+    ids = np.arange(scores.shape[1])[None, :]
+    by_id = (scores > own).sum(axis=1) + ((scores == own) & (ids < gold[:, None])).sum(axis=1) + 1
+    best = (scores > own + tol).sum(axis=1) + 1
+    worst = (scores >= own - tol).sum(axis=1)
+    return by_id, best, worst
+
+
+def _mrr10(rank: np.ndarray) -> float:
+    return float(np.where(rank <= 10, 1 / rank, 0.0).mean())
+
+
+def choose_k1(answer: Any, texts: Any, queries: Any, gold: Any, is_cal: Any,
+              candidates: tuple[float, ...] = (0.5, 0.9, 1.2, 1.5), tol: float = 1e-4) -> Verdict:
+    """Exercise 07.3: k1 chosen by MRR@10 on the calibration questions, and its MRR@10 on the held-out ones.
+
+    Rankings are compared up to ties: a held-out MRR@10 is accepted anywhere between the gold
+    paragraph ranked first and last among the paragraphs with its score (within `tol`), so an
+    answer from bm25s, whose order of equal scores depends on the CPU, is accepted too.
+    """
     from helpers.search.lexical import BM25Index
-    ids, gold = np.asarray(ids), np.asarray(gold)
-    if ids.ndim != 2 or ids.shape[0] != len(gold) or ids.shape[1] < 10:
-        return _report(False, f"keep the ids of search(queries, k=10): shape ({len(gold)}, 10); got {ids.shape}")
-    rows = np.linspace(0, len(gold) - 1, min(sample, len(gold))).astype(int)
-    sample_queries = [queries[i] for i in rows]
-    lucene = BM25Index(texts, k1=k1).search(sample_queries, k=10)[1]
-    if not np.array_equal(ids[rows, :10], lucene):
-        default = BM25Index(texts).search(sample_queries, k=10)[1]
-        if np.array_equal(ids[rows, :10], default):
-            return _report(False, "these are the results of the default k1 = 1.5; pass k1=1.2 to BM25Index")
-        return _report(False, f"ids_lucene differs from BM25Index(texts, k1={k1}).search(queries, k=10) "
-                              "(other settings unchanged)")
-    hit = ids[:, :10] == gold[:, None]
-    want = float(np.where(hit.any(axis=1), 1 / (hit.argmax(axis=1) + 1), 0.0).mean())
-    got = _one_number(answer)
-    if got is None:
-        return _report(False, f"answer with one number, the MRR@10; got {answer!r}")
-    if abs(got - want) < 1e-9:
-        return _report(True, f"MRR@10 = {want:.4f} with k1 = {k1}.")
-    if abs(float(got) - float(hit[:, 0].mean())) < 1e-9:
-        return _report(False, "that is recall@1; MRR@10 averages 1/rank of the right paragraph (0 if not in the top 10)")
-    return _report(False, f"expected the mean over questions of 1/rank of the right paragraph in the top 10; "
-                          f"quality(ids_lucene, gold)['MRR@10'] computes it")
+    gold, is_cal = np.asarray(gold), np.asarray(is_cal, dtype=bool)
+    if len(is_cal) != len(gold) or len(queries) != len(gold):
+        return _report(False, f"pass queries, gold and is_cal of the same length; got {len(queries)}, {len(gold)}, "
+                              f"{len(is_cal)}")
+    try:
+        k1, mrr = float(answer[0]), float(answer[1])
+    except (TypeError, ValueError, IndexError, KeyError):
+        return _report(False, f"answer with two numbers, answer = (chosen k1, its held-out MRR@10); got {answer!r:.60}")
+    cal, held = np.flatnonzero(is_cal), np.flatnonzero(~is_cal)
+    cal_mrr, all_mrr, ranges = {}, {}, {}
+    for c in candidates:
+        by_id, best, worst = _rr_ranks(BM25Index(texts, k1=c).scores(list(queries)), gold, tol)
+        cal_mrr[c], all_mrr[c] = _mrr10(by_id[cal]), _mrr10(by_id)
+        ranges[c] = {name: (_mrr10(worst[rows]), _mrr10(best[rows]))
+                     for name, rows in [("held", held), ("cal", cal), ("all", np.arange(len(gold)))]}
+    chosen = max(cal_mrr, key=cal_mrr.get)
+    # up to ties: every candidate whose best calibration MRR@10 reaches the others' worst is a right choice
+    floor = max(r["cal"][0] for r in ranges.values())
+    right = [c for c in candidates if ranges[c]["cal"][1] >= floor - 1e-9]
+    shown = ", ".join(f"{c}: {v:.4f}" for c, v in cal_mrr.items())
+    if not any(abs(k1 - c) < 1e-9 for c in candidates):
+        return _report(False, f"choose k1 from the candidates {candidates}; got {k1}")
+    if not any(abs(k1 - c) < 1e-9 for c in right):
+        if abs(k1 - max(all_mrr, key=all_mrr.get)) < 1e-9:
+            return _report(False, f"k1 = {k1} is best over ALL questions, held-out ones included; choose on the "
+                                  f"calibration half only (its MRR@10 by k1: {shown})")
+        return _report(False, f"on the calibration half MRR@10 by k1 is {shown}: the highest is k1 = {chosen}")
+    chosen = next(c for c in right if abs(k1 - c) < 1e-9)
+
+    def within(name: str) -> bool:
+        low, high = ranges[chosen][name]
+        return low - 1e-9 <= mrr <= high + 1e-9
+
+    low, high = ranges[chosen]["held"]
+    if within("held"):
+        return _report(True, f"k1 = {chosen} (calibration MRR@10 by k1: {shown}); held-out MRR@10 {mrr:.4f}. "
+                             "That figure is honest because the held-out articles took no part in the choice; the "
+                             "best calibration figure is flattered by the choosing itself.")
+    if within("cal"):
+        return _report(False, "that is the calibration half's MRR@10, on the questions used to choose; report the "
+                              "chosen k1 on the held-out half (~is_cal)")
+    if within("all"):
+        return _report(False, "that MRR@10 is over all questions; report it on the held-out half (~is_cal) only")
+    return _report(False, f"with k1 = {chosen} the held-out MRR@10 is {low:.4f}" +
+                   (f" to {high:.4f} (depending on the order of equal scores)" if high - low > 1e-9 else "") +
+                   "; search the held-out questions with k=10 and average 1/rank of the right paragraph (0 if absent)")

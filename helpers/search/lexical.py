@@ -169,7 +169,12 @@ class BM25Index:
         return np.asarray((self._query_matrix(queries) @ self.weights.T).todense(), dtype=np.float32)
 
     def search(self, queries: Sequence[str], k: int = 10, batch_size: int = 1024) -> tuple[np.ndarray, np.ndarray]:
-        """Top-k documents per query, best first: (scores (nq, k) float32, ids (nq, k) int64); ties by id."""
+        """Top-k documents per query, best first: (scores (nq, k) float32, ids (nq, k) int64); ties by id.
+
+        Only documents that share a token with the query are results: when fewer than k do, the rest of
+        the row is id -1 with score -inf (the course's "no result", as helpers.search.index gives), not
+        zero-score documents in id order that a fusion would then credit as if BM25 had found them.
+        """
         check_int(k, "k")
         if k > self.n_docs:
             warnings.warn(f"k={k} but the index holds {self.n_docs} documents: returning {self.n_docs} "
@@ -180,8 +185,10 @@ class BM25Index:
         for start in range(0, q.shape[0], batch_size):
             dense = (q[start:start + batch_size] @ self.weights.T).toarray()
             s, i = top_k(dense, k)
+            none = s <= 0               # BM25 scores are >= 0; 0 means no query token in the document
+            s, i = np.where(none, -np.inf, s), np.where(none, -1, i)
             out_s.append(s.astype(np.float32))
-            out_i.append(i)
+            out_i.append(i.astype(np.int64))
         return np.concatenate(out_s), np.concatenate(out_i)
 
     def save(self, path: str | os.PathLike) -> Path:
