@@ -22,6 +22,32 @@ def test_ivfpq_gigabytes():
     assert "one number" in check.ivfpq_gigabytes("four", n_vectors=n, m=64, nbits=4).message
 
 
+def _bytes_per_added_vector(factory, d, n_train=2048, block=320):
+    """faiss's own answer: how much the serialised index grows per vector added (one list, so no padding varies)."""
+    rng = np.random.default_rng(0)
+    index = faiss.index_factory(d, factory, faiss.METRIC_INNER_PRODUCT)
+    index.train(rng.standard_normal((n_train, d)).astype(np.float32))
+    sizes = []
+    for _ in range(2):
+        index.add(rng.standard_normal((block, d)).astype(np.float32))   # 320: a multiple of fast-scan's 32-code blocks
+        sizes.append(faiss.serialize_index(index).size)
+    return (sizes[1] - sizes[0]) / block
+
+
+def test_ivfpq_gigabytes_with_refinement_measured_by_faiss():
+    """Exercise 1 solved a second way: faiss's serialised size per added vector, at the exercise's d, m and bits."""
+    n, d = 100_000_000, 768
+    per_vector = _bytes_per_added_vector("IVF1,PQ64x4fs,RFlat", d)
+    assert per_vector == 64 * 4 / 8 + 8 + 4 * d   # codes, id and the full vector: nothing else grows
+    assert check.ivfpq_gigabytes(n * per_vector / 1e9, n_vectors=n, m=64, nbits=4, refine_d=d)
+    no_refine = check.ivfpq_gigabytes(n * 40 / 1e9, n_vectors=n, m=64, nbits=4, refine_d=d)
+    assert not no_refine and "keeps every vector in full" in no_refine.message
+    no_ids = check.ivfpq_gigabytes(n * (32 + 4 * d) / 1e9, n_vectors=n, m=64, nbits=4, refine_d=d)
+    assert not no_ids and "8-byte id" in no_ids.message
+    one_byte = check.ivfpq_gigabytes(n * (32 + 8 + d) / 1e9, n_vectors=n, m=64, nbits=4, refine_d=d)
+    assert not one_byte and "4 bytes per dimension" in one_byte.message
+
+
 @pytest.fixture
 def table():
     return pd.DataFrame({
@@ -65,24 +91,28 @@ def test_choose_index_with_a_drive_that_caps_rescoring(table):
     assert not check.choose_index(("IVF256,SQ8", "nprobe=16"), table, **no_drive)
 
 
-def test_rescoring_depth():
+def _clustered(rng, n, d, centres=30, spread=0.35):
+    points = rng.standard_normal((centres, d))[rng.integers(0, centres, n)] + spread * rng.standard_normal((n, d))
+    points = points.astype(np.float32)
+    return points / np.linalg.norm(points, axis=1, keepdims=True)
+
+
+def test_rescoring_ceiling():
+    """Exercise 3 solved a second way (numpy broadcasting, not neighbour_recall); wrong answers explained."""
     rng = np.random.default_rng(0)
-    X = rng.standard_normal((3000, 64)).astype(np.float32)
-    X /= np.linalg.norm(X, axis=1, keepdims=True)
-    Q = X[:100] + 0.3 * rng.standard_normal((100, 64)).astype(np.float32)
-    exact = np.argsort(-(Q @ X.T), axis=1, kind="stable")[:, :10]
-    index = faiss.IndexBinaryFlat(64)
-    index.add(np.packbits(X > 0, axis=1))
-    bq = np.packbits(Q > 0, axis=1)
-    recalls = {dp: neighbour_recall(rescore(Q, index.search(bq, dp)[1], X, k=10)[1], exact)
-               for dp in (10, 20, 40, 80, 160, 320)}
-    target = recalls[40]   # random 64-d vectors are hard for binary codes: aim at what depth 40 reaches
-    want = min(dp for dp, r in recalls.items() if r >= target)
-    args = (index, bq, Q, X, exact, target)
-    assert check.rescoring_depth(want, *args)
-    if want < 320:
-        too_deep = check.rescoring_depth(320, *args)
-        assert not too_deep and "already reaches" in too_deep.message
-    if want > 10:
-        assert "rescore more" in check.rescoring_depth(10, *args).message
-    assert "as an int" in check.rescoring_depth(15, *args).message
+    X, S = _clustered(rng, 3000, 64), _clustered(rng, 3000, 64)
+    Q = X[:50] + 0.2 * rng.standard_normal((50, 64)).astype(np.float32)
+    exact, exact_S = (np.argsort(-(Q @ V.T), axis=1, kind="stable")[:, :10] for V in (X, S))
+
+    def found_share(candidates, exact):
+        return float((candidates[:, :, None] == exact[:, None, :]).any(axis=1).mean())
+
+    args = (X, Q, exact, S, exact_S)
+    assert check.rescoring_ceiling(found_share, *args)
+    first_stage = check.rescoring_ceiling(lambda c, e: found_share(c[:, :10], e), *args)
+    assert not first_stage and "first stage's own recall@10" in first_stage.message
+    assert "ceiling(candidates, exact)" in check.rescoring_ceiling(0.9, *args).message
+    assert "raised ZeroDivisionError" in check.rescoring_ceiling(lambda c, e: 1 / 0, *args).message
+    uses_real_store = check.rescoring_ceiling(
+        lambda c, e: neighbour_recall(rescore(Q, c, X, k=10)[1], e), *args)   # right on X, wrong on S
+    assert not uses_real_store and "synthetic" in uses_real_store.message

@@ -12,23 +12,40 @@ import numpy as np
 from helpers.exercises._verdict import Verdict, _one_number, _report
 
 
-def ivfpq_gigabytes(answer: Any, n_vectors: int, m: int, nbits: int) -> Verdict:
-    """Exercise 08.1: GB (10**9 bytes) of an IVF-PQ index's codes and ids: n * (m * nbits / 8 + 8)."""
+def ivfpq_gigabytes(answer: Any, n_vectors: int, m: int, nbits: int, refine_d: int | None = None) -> Verdict:
+    """Exercise 08.1: GB (10**9 bytes) of an IVF-PQ index's codes and ids, n * (m * nbits / 8 + 8), plus,
+    with `refine_d`, the full float32 vectors that a ',RFlat' stage keeps in RAM (4 * refine_d bytes each)."""
     code_bytes = m * nbits / 8
-    want = n_vectors * (code_bytes + 8) / 1e9
+    refine_bytes = 4 * refine_d if refine_d else 0
+    want = n_vectors * (code_bytes + 8 + refine_bytes) / 1e9
     got = _one_number(answer)
     if got is None:
         return _report(False, f"answer with one number of gigabytes, got {answer!r:.60}")
-    if abs(got - want) <= 1e-6 * want:
-        return _report(True, f"{n_vectors:,} x ({m} x {nbits} bits = {code_bytes:g} bytes of codes + an 8-byte id) "
-                             f"= {want:g} GB")
-    if abs(got - n_vectors * code_bytes / 1e9) <= 1e-6 * want:
-        return _report(False, "that counts the codes only; an IVF list stores each vector's 8-byte id beside its code")
-    if abs(got - n_vectors * (m + 8) / 1e9) <= 1e-6 * want:
+
+    def near(value: float) -> bool:
+        return abs(got - value) <= 1e-6 * want
+
+    if near(want):
+        refine = f" + {refine_bytes:,} bytes of the full float32 vector that ',RFlat' keeps" if refine_d else ""
+        return _report(True, f"{n_vectors:,} x ({m} x {nbits} bits = {code_bytes:g} bytes of codes + an 8-byte id"
+                             f"{refine}) = {want:g} GB")
+    if refine_d and near(n_vectors * (code_bytes + 8) / 1e9):
+        return _report(False, "that counts the IVF-PQ part only; the ',RFlat' stage keeps every vector in full "
+                              f"float32 in RAM as well ({refine_d} x 4 bytes each), to re-rank the candidates")
+    if refine_d and near(n_vectors * (code_bytes + refine_bytes) / 1e9):
+        return _report(False, "that leaves out the ids; an IVF list stores each vector's 8-byte id beside its code")
+    if refine_d and near(n_vectors * (code_bytes + 8 + refine_d) / 1e9):
+        return _report(False, "the refinement keeps float32 vectors: 4 bytes per dimension, not 1")
+    if near(n_vectors * code_bytes / 1e9):
+        return _report(False, "that counts the codes only; an IVF list stores each vector's 8-byte id beside its code"
+                       + (", and ',RFlat' keeps the full vectors" if refine_d else ""))
+    if near(n_vectors * (m + 8 + refine_bytes) / 1e9):
         return _report(False, f"that counts one byte per code; 'x{nbits}' means {nbits} bits per code")
-    if abs(got - want * 1e9) <= 1e-6 * want * 1e9 or abs(got - want * 1e9 / 2**30) <= 1e-6 * want:  # bytes, GiB
+    if abs(got - want * 1e9) <= 1e-6 * want * 1e9 or near(want * 1e9 / 2**30):  # bytes, GiB
         return _report(False, "check the unit: the question asks for gigabytes of 10**9 bytes")
-    return _report(False, f"bytes per vector = m codes x {nbits} bits / 8, plus the id; times the number of vectors")
+    return _report(False, f"bytes per vector = m codes x {nbits} bits / 8, plus the id"
+                          + (", plus what the refinement stage keeps" if refine_d else "")
+                          + "; times the number of vectors")
 
 
 def _disk_reads(settings: Any) -> int:
@@ -75,28 +92,47 @@ def choose_index(answer: Any, table: Any, n_vectors: int, ram_gb: float, recall_
                               "vector: filter on every limit, then sort by RAM")
     reads_note = f", {depth * qps:,g} disk reads/s" if qps and iops and depth else ""
     return _report(True, f"{answer[0]} [{answer[1]}]: {row['ram_bytes_per_vector']:.1f} bytes per vector, "
-                         f"{need_gb:.1f} GB of the {ram_gb:g} GB, recall@10 {row['recall@10']:.4f}{reads_note}")
+                         f"{need_gb:.1f} GB of the {ram_gb:g} GB, recall@10 at least {recall_target}{reads_note}")
 
 
-def rescoring_depth(answer: Any, binary_index: Any, binary_queries: Any, Q: Any, store: Any, exact: Any,
-                    target: float = 0.9, depths: tuple = (10, 20, 40, 80, 160, 320)) -> Verdict:
-    """Exercise 08.3: the smallest rescoring depth whose binary + rescoring recall@10 reaches the target."""
+def rescoring_ceiling(answer: Any, X: Any, Q: Any, exact: Any, S: Any, exact_S: Any,
+                      cases: tuple = (("real", 20), ("real", 80), ("synthetic", 40)), tolerance: float = 0.002) -> Verdict:
+    """Exercise 08.3: `answer(candidates, exact)` predicts the recall@10 of exact rescoring from the candidate ids alone.
+
+    Each case searches binary codes of the real vectors X (or of the synthetic S) for `depth` candidates per
+    query of Q, rescores them exactly with float32 vectors (helpers.search.rescore), and compares the recall
+    reached with the learner's prediction; `tolerance` allows for near-ties at the tenth place.
+    """
+    from sentence_transformers.util.quantization import quantize_embeddings
+
     from helpers.evaluate.metrics import neighbour_recall
-    from helpers.search.rescore import rescore
+    from helpers.search.rescore import binary_index, rescore
 
-    if isinstance(answer, bool) or not isinstance(answer, (int, np.integer)) or answer not in depths:
-        return _report(False, f"answer with one of the depths {list(depths)} as an int, got {answer!r}")
-    recall = {}
-    for depth in depths:
-        if depth > answer and recall:
-            break
-        candidates = binary_index.search(binary_queries, depth)[1]
-        recall[depth] = neighbour_recall(rescore(Q, candidates, store, k=10)[1], exact)
-    if recall[answer] < target:
-        return _report(False, f"depth {answer} reaches recall@10 {recall[answer]:.4f}, below {target}: rescore more")
-    smaller = [dp for dp in depths if dp < answer and recall.get(dp, 0) >= target]
-    if smaller:
-        return _report(False, f"depth {smaller[0]} already reaches {recall[smaller[0]]:.4f}; fewer candidates "
-                              "read from disk is cheaper")
-    return _report(True, f"depth {answer} is the smallest that reaches recall@10 >= {target} "
-                         f"({recall[answer]:.4f})")
+    if not callable(answer):
+        return _report(False, f"answer with a function ceiling(candidates, exact) that returns one number, got "
+                              f"{type(answer).__name__}")
+    sets = {"real": (np.asarray(X, dtype=np.float32), exact), "synthetic": (np.asarray(S, dtype=np.float32), exact_S)}
+    queries = quantize_embeddings(np.asarray(Q, dtype=np.float32), precision="ubinary")
+    gaps = []
+    for name, depth in cases:
+        vectors, top = sets[name]
+        candidates = binary_index(quantize_embeddings(vectors, precision="ubinary")).search(queries, depth)[1]
+        reached = neighbour_recall(rescore(Q, candidates, vectors, k=10)[1], top)
+        try:
+            predicted = _one_number(answer(candidates.copy(), np.asarray(top).copy()))
+        except Exception as err:  # a learner's function may fail in any way: say how
+            return _report(False, f"ceiling(candidates, exact) raised {type(err).__name__}: {str(err)[:120]}")
+        if predicted is None:
+            return _report(False, "ceiling(candidates, exact) must return one number (a recall between 0 and 1)")
+        if abs(predicted - reached) > tolerance:
+            first_stage = neighbour_recall(candidates[:, :10], top)
+            hint = ("that is the first stage's own recall@10 (its top 10 before rescoring); rescoring re-ranks all "
+                    f"{depth} candidates" if abs(predicted - first_stage) <= tolerance else
+                    "which true neighbours can exact rescoring of the candidates put in its top 10, and which never?")
+            return _report(False, f"on the {name} vectors at depth {depth}, exact rescoring reaches recall@10 "
+                                  f"{reached:.4f} but your ceiling says {predicted:.4f}: {hint}")
+        gaps.append(abs(predicted - reached))
+    return _report(True, f"your ceiling matches exact rescoring on all {len(cases)} candidate sets (real and "
+                         f"synthetic vectors, depths {', '.join(str(dp) for _, dp in cases)}), within {tolerance}: "
+                         "exact rescoring keeps every true neighbour the first stage found and finds none it missed, "
+                         "so all of the loss is the first stage's")
