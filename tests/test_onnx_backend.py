@@ -1,8 +1,5 @@
 """helpers.encode.onnx_backend: ONNX fp32 equals torch, int8 keeps STS-B quality, the export is cached,
 re-used, checked, and rebuilt when damaged."""
-import os
-from pathlib import Path
-
 import numpy as np
 import pytest
 from scipy.stats import spearmanr
@@ -131,29 +128,3 @@ def test_cached_encode_many_refuses_to_share_a_forward_pass_across_backends(torc
     from helpers.encode.cache import cached_encode_many
     with pytest.raises(ValueError, match="same model, max_length and backend"):
         cached_encode_many([torch_encoder, fp32], ["a cat sat on the mat"])
-
-
-def test_concurrent_builders_of_one_file_take_turns(tmp_path, monkeypatch):
-    """The second builder waits on the folder lock and then finds the file built: it never builds again."""
-    import subprocess
-    import sys
-    import textwrap
-    script = textwrap.dedent("""
-        import os, sys, time
-        from pathlib import Path
-        from helpers.encode import onnx_backend
-        onnx_backend.onnx_dir = lambda: Path(sys.argv[1])
-        def build(out):
-            with open(Path(sys.argv[1]) / "builds.log", "a") as log:
-                log.write(f"{os.getpid()}\\n")
-            time.sleep(1.0)
-            out.write_bytes(b"model bytes")
-        print(onnx_backend._cached("int8", {"k": 1}, build))
-    """)
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    children = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path)], env=env, stdout=subprocess.PIPE)
-                for _ in range(2)]
-    outs = [c.communicate(timeout=120)[0].decode().strip() for c in children]
-    assert [c.returncode for c in children] == [0, 0] and outs[0] == outs[1]
-    assert len((tmp_path / "builds.log").read_text().split()) == 1   # built once
-    assert Path(outs[0]).read_bytes() == b"model bytes"

@@ -106,24 +106,19 @@ def is_intact(path: str | os.PathLike) -> bool:
 
 def _cached(name: str, settings: dict, build: Callable[[Path], None]) -> Path:
     """The intact file for `settings`, else build it into a temporary file and install it atomically."""
-    from helpers.course.files import atomic_write_bytes, atomic_write_json, locked_folder
+    from helpers.course.files import atomic_write_bytes, atomic_write_json
     key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:24]
     path = onnx_dir() / f"{name}-{key}.onnx"
     if is_intact(path):
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
-    # one builder at a time per cache folder (two processes, or Ray actors on a cold cache, used to race);
-    # whoever waited finds the file built and intact
-    with locked_folder(path.parent, exclusive=True):
-        if is_intact(path):
-            return path
-        with tempfile.TemporaryDirectory(dir=path.parent, prefix=".build-") as tmp:
-            out = Path(tmp) / "model.onnx"
-            build(out)
-            data = out.read_bytes()
-        atomic_write_bytes(path, data)  # the file first, then the manifest that vouches for it
-        atomic_write_json(path.with_suffix(".json"), {
-            "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(), "settings": settings})
+    with tempfile.TemporaryDirectory(dir=path.parent, prefix=".build-") as tmp:
+        out = Path(tmp) / "model.onnx"
+        build(out)
+        data = out.read_bytes()
+    atomic_write_bytes(path, data)  # the file first, then the manifest that vouches for it
+    atomic_write_json(path.with_suffix(".json"), {
+        "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(), "settings": settings})
     return path
 
 
@@ -180,15 +175,8 @@ def _fuse(source: Path, config: Any, out: Path) -> None:
 
 def _quantize(source: Path, weight_type: str, out: Path) -> None:
     """Dynamic int8: weights stored as 8-bit integers, activations quantized per batch at run time."""
-    import shutil
-
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
-    # quantize_dynamic writes "<source>-inferred.onnx" beside its input: quantize a private copy, in
-    # the build's own temporary folder, so that nothing is written into the shared cache folder
-    private = out.parent / "source.onnx"
-    shutil.copyfile(source, private)
-    source = private
     with _quiet_logging(""):  # it logs "consider pre-processing" on the root logger
         quantize_dynamic(str(source), str(out), weight_type=getattr(QuantType, weight_type),
                          extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})  # fused ops lack shapes
