@@ -9,7 +9,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
 
 def _mode_for(path: Path) -> int:
@@ -82,3 +82,19 @@ def fsync_dir(path: str | os.PathLike) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def finish_pair(path: Path, meta_file: str, sha_field: str, data_file: str,
+                pending_name: Callable[[str], str], leftovers: Sequence[Any]) -> None:
+    """For a folder saved as a committed pair (data under its content's name, then the JSON as the
+    commit, then a rename): finish a save a crash cut after its commit, then delete what crashed
+    saves left (names matching any of the `leftovers` patterns). Used by helpers.search.store and
+    helpers.search.lexical, under their savers' exclusive lock."""
+    sha = None
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        sha = json.loads((path / meta_file).read_text(encoding="utf-8")).get(sha_field)
+    if isinstance(sha, str) and (path / pending_name(sha)).is_file():
+        os.replace(path / pending_name(sha), path / data_file)  # the commit happened: roll forward
+    for entry in path.iterdir():
+        if any(pattern.match(entry.name) for pattern in leftovers):
+            entry.unlink(missing_ok=True)

@@ -37,7 +37,7 @@ import numpy as np
 import scipy.sparse as sp
 import Stemmer
 
-from helpers.course.files import atomic_write_bytes, atomic_write_json, fsync_dir, locked_folder
+from helpers.course.files import atomic_write_bytes, atomic_write_json, finish_pair, fsync_dir, locked_folder
 from helpers.search._validate import check_int
 from helpers.search.fusion import top_k
 
@@ -57,14 +57,7 @@ def _pending(sha: str) -> str:
 
 def _clean(path: Path) -> None:
     """Finish a save that a crash cut after its commit, then delete what crashed saves left."""
-    sha = None
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        sha = json.loads((path / META).read_text(encoding="utf-8")).get("arrays_sha256")
-    if isinstance(sha, str) and (path / _pending(sha)).is_file():
-        os.replace(path / _pending(sha), path / ARRAYS)  # the commit happened: roll forward
-    for entry in path.iterdir():
-        if _PENDING.match(entry.name) or _TEMPORARY.match(entry.name):
-            entry.unlink(missing_ok=True)
+    finish_pair(path, META, "arrays_sha256", ARRAYS, _pending, (_PENDING, _TEMPORARY))
 
 
 def _texts(texts: Any, name: str) -> list[str]:

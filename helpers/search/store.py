@@ -27,12 +27,12 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import faiss
 import numpy as np
 
-from helpers.course.files import atomic_write_bytes, fsync_dir, locked_folder
+from helpers.course.files import atomic_write_bytes, finish_pair, fsync_dir, locked_folder
 from helpers.search.index import KINDS, MAX_SQUARED_NORM, METRICS, VectorIndex, _as_vector_index
 
 FORMAT, OLD_FORMATS = "helpers.index/2", ("helpers.index/1",)  # names of a file format, kept when modules move
@@ -118,14 +118,7 @@ def _check_folder(path: Any, action: str) -> Path:
 
 def _clean(path: Path) -> None:
     """Finish a save that a crash cut after its commit, then delete what crashed saves left."""
-    sha = None
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        sha = json.loads((path / META_FILE).read_text(encoding="utf-8")).get("faiss_sha256")
-    if isinstance(sha, str) and (path / _pending_name(sha)).is_file():
-        os.replace(path / _pending_name(sha), path / INDEX_FILE)  # the commit happened: roll forward
-    for entry in path.iterdir():
-        if _PENDING.match(entry.name) or _TEMPORARY.match(entry.name):
-            entry.unlink(missing_ok=True)
+    finish_pair(path, META_FILE, "faiss_sha256", INDEX_FILE, _pending_name, (_PENDING, _TEMPORARY))
 
 
 def save_index(index: VectorIndex, path: str | os.PathLike, metadata: list[dict] | None = None,
