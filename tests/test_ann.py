@@ -134,3 +134,46 @@ def test_save_and_load_keep_the_factory_string(tmp_path, data):
     assert np.array_equal(a, b)
     with pytest.raises(ValueError, match="inconsistent"):
         ann.check_loaded("HNSW16,Flat", loaded.faiss_index)
+
+
+@pytest.mark.parametrize("factory", ["Flat", "IVF8,Flat", "IVF8,SQ8", "IVF8,PQ8x4fs", "IVF8,PQ8x4fs,RFlat",
+                                     "HNSW8,Flat", "HNSW8,SQ8", "PQ8", "OPQ8,IVF8,PQ8", "IVF8_HNSW8,Flat"])
+def test_check_loaded_accepts_the_same_factory_after_a_round_trip(data, factory):
+    X = data[0]
+    index = build_index(X, kind=factory)
+    again = faiss.deserialize_index(faiss.serialize_index(index.faiss_index))
+    ann.check_loaded(factory, again)
+
+
+@pytest.mark.parametrize("saved, claimed", [("IVF8,Flat", "IVF16,Flat"), ("HNSW8,Flat", "HNSW16,Flat"),
+                                            ("IVF8,PQ8x4fs", "IVF8,PQ4x4fs"), ("IVF8,SQ8", "IVF8,SQ4"),
+                                            ("PQ8", "PQ8x4")])
+def test_check_loaded_sees_settings_of_the_same_class(data, saved, claimed):
+    """Same faiss class, other nlist / degree / PQ layout / SQ type: the class alone used to pass."""
+    index = build_index(data[0], kind=saved)
+    with pytest.raises(ValueError, match="inconsistent"):
+        ann.check_loaded(claimed, index.faiss_index)
+
+
+def test_the_pair_check_refuses_a_manifest_whose_factory_differs_from_the_file(tmp_path, data):
+    """An edited manifest is caught by its own hash first; the pair check is the second line (a manifest
+    written by another tool, or re-hashed): same class IndexIVFFlat, other nlist."""
+    import json
+
+    from helpers.search import store
+    index = build_index(data[0], kind="IVF8,Flat")
+    save_index(index, tmp_path / "i")
+    manifest = json.loads((tmp_path / "i" / "index.json").read_text())
+    store._check_pair(manifest, index.faiss_index, tmp_path / "i")   # as saved: accepted
+    with pytest.raises(ValueError, match="kind='IVF16,Flat'.*inconsistent"):
+        store._check_pair({**manifest, "kind": "IVF16,Flat"}, index.faiss_index, tmp_path / "i")
+
+
+@pytest.mark.parametrize("bad, match", [(lambda X: X[0], r"\(n, d\)"), (lambda X: np.where(np.arange(X.size).reshape(X.shape) == 5, np.nan, X), "NaN or inf")])
+def test_ann_build_refuses_what_as_vectors_would(data, bad, match):
+    with pytest.raises(ValueError, match=match):
+        ann.build(bad(data[0]), "Flat")
+    with pytest.raises(ValueError, match="train must be"):
+        ann.build(data[0], "IVF8,Flat", train=data[0][:, :4])
+    with pytest.raises(ValueError, match="d must be an int"):
+        ann.parse("Flat", 0)

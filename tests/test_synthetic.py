@@ -58,3 +58,33 @@ def test_compare_the_real_set_with_itself_is_within_tolerance(clustered):
     assert table["within"].all() and np.allclose(table["difference"], 0)
     with pytest.raises(ValueError, match="equal sizes"):
         synthetic.compare(clustered, clustered[:100], Q, configs)
+
+
+def test_synthetic_refuses_bad_input_by_name(clustered):
+    with pytest.raises(ValueError, match="n_centres must be an int >= 1"):
+        synthetic.fit_mixture(clustered, n_centres=0)
+    with pytest.raises(ValueError, match="non-empty"):
+        synthetic.fit_mixture(clustered[:0], n_centres=2)
+    with pytest.raises(ValueError, match="NaN or inf"):
+        synthetic.fit_mixture(np.where(clustered > 0.5, np.inf, clustered), n_centres=2)
+    model = synthetic.fit_mixture(clustered, n_centres=20)
+    for spread in (-1.0, float("nan"), float("inf"), True):
+        with pytest.raises(ValueError, match="spread must be a finite number"):
+            synthetic.sample(model, 5, spread=spread)
+    assert np.isfinite(synthetic.sample(model, 5, spread=0.0)).all()   # spread 0: the centres themselves
+    with pytest.raises(ValueError, match="k must be an int"):
+        synthetic.exact_top(clustered, clustered[:2], k=0)
+    with pytest.raises(ValueError, match="dimension"):
+        synthetic.exact_top(clustered, clustered[:2, :8])
+    with pytest.raises(ValueError, match="at least 2"):
+        synthetic.nearest_neighbour_cosine(clustered[:1])
+
+
+def test_exact_top_against_numpy_and_padding_beyond_the_corpus(clustered):
+    Q = clustered[:7]
+    ids = synthetic.exact_top(clustered, Q, k=5)
+    scores = Q.astype(np.float64) @ clustered.astype(np.float64).T
+    assert np.array_equal(np.take_along_axis(scores, ids, 1).round(5),
+                          -np.sort(-scores, axis=1)[:, :5].round(5))   # the same scores: ties may swap ids
+    small = synthetic.exact_top(clustered[:3], Q, k=5)
+    assert (small[:, 3:] == -1).all() and sorted(small[0, :3]) == [0, 1, 2]

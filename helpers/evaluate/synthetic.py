@@ -22,6 +22,7 @@ import numpy as np
 from helpers.course.data import load_squad, load_stsb
 from helpers.encode.cache import cached_encode
 from helpers.encode.embed import TextEncoder
+from helpers.search._validate import check_int
 
 # A sentence ends at . ! or ? (perhaps closed by a quote or bracket) followed by a space and a capital or digit.
 SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9])")
@@ -89,12 +90,23 @@ class Mixture:
         return np.diff(self.offsets)
 
 
+def _rows(x: Any, name: str) -> np.ndarray:
+    """`x` as a finite float32 (n, d) array with n, d >= 1, else a ValueError that says what was expected."""
+    arr = np.ascontiguousarray(x, dtype=np.float32)
+    if arr.ndim != 2 or arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ValueError(f"{name} must be a non-empty (n, d) array of vectors, got shape {arr.shape}")
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} holds NaN or inf in {int((~np.isfinite(arr)).any(axis=1).sum())} rows; drop or fix them")
+    return arr
+
+
 def fit_mixture(real: np.ndarray, n_centres: int, seed: int = 0, niter: int = 20) -> Mixture:
     """Fit the model that `sample` draws from: spherical k-means on the real unit vectors, and each member's deviation."""
-    real = np.ascontiguousarray(real, dtype=np.float32)
-    if real.ndim != 2 or len(real) < 2 * n_centres:
-        raise ValueError(f"need a (n, d) array with at least 2 vectors per centre, got shape {real.shape} for "
-                         f"n_centres={n_centres}: use n_centres <= {len(real) // 2}")
+    n_centres = check_int(n_centres, "n_centres")
+    real = _rows(real, "real")
+    if len(real) < 2 * n_centres:
+        fix = (f"use n_centres <= {len(real) // 2}" if len(real) >= 2 else "pass at least 2 vectors")
+        raise ValueError(f"need at least 2 vectors per centre, got {len(real)} vectors for n_centres={n_centres}: {fix}")
     kmeans = faiss.Kmeans(real.shape[1], int(n_centres), niter=niter, seed=seed, spherical=True,
                           min_points_per_centroid=1, max_points_per_centroid=len(real))
     kmeans.train(real)
@@ -117,6 +129,9 @@ def sample(model: Mixture, n: int, seed: int = 0, spread: float = 1.0) -> np.nda
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"n must be a positive int, got {n!r}")
+    if isinstance(spread, bool) or not isinstance(spread, (int, float, np.floating)) or not np.isfinite(spread) \
+            or spread < 0:
+        raise ValueError(f"spread must be a finite number >= 0 (1.0: the members' own spread), got {spread!r}")
     rng = np.random.default_rng(seed)
     sizes = model.sizes
     picks = rng.choice(len(sizes), size=int(n), p=sizes / sizes.sum())
@@ -149,9 +164,13 @@ def comparison_configs(nlist: int = 256) -> list:
 
 def exact_top(X: np.ndarray, Q: np.ndarray, k: int = 10) -> np.ndarray:
     """The exact top-k ids by inner product (faiss.IndexFlatIP), the reference every recall is measured against."""
+    k = check_int(k, "k")
+    X, Q = _rows(X, "X"), _rows(Q, "Q")
+    if Q.shape[1] != X.shape[1]:
+        raise ValueError(f"Q has dimension {Q.shape[1]} but X has {X.shape[1]}: encode both with the same model")
     index = faiss.IndexFlatIP(X.shape[1])
-    index.add(np.ascontiguousarray(X, dtype=np.float32))
-    return index.search(np.ascontiguousarray(Q, dtype=np.float32), k)[1]
+    index.add(X)
+    return index.search(Q, k)[1]  # k > len(X): faiss pads each row with id -1
 
 
 def compare(real: np.ndarray, synthetic: np.ndarray, Q: np.ndarray, configs: list | None = None,
@@ -175,6 +194,9 @@ def compare(real: np.ndarray, synthetic: np.ndarray, Q: np.ndarray, configs: lis
 
 def nearest_neighbour_cosine(X: np.ndarray, sample: int = 2000, seed: int = 0) -> float:
     """Median cosine between a vector and its nearest other vector, over a random sample of rows (unit vectors)."""
+    X, sample = _rows(X, "X"), check_int(sample, "sample")
+    if len(X) < 2:
+        raise ValueError(f"X has {len(X)} vector(s): a nearest *other* vector needs at least 2")
     rows = np.random.default_rng(seed).choice(len(X), min(sample, len(X)), replace=False)
     scores = X[rows] @ X.T
     scores[np.arange(len(rows)), rows] = -np.inf

@@ -37,8 +37,9 @@ def parse(factory: Any, d: int, metric: str = "cosine") -> faiss.Index:
     if not isinstance(factory, str) or not factory.strip():
         raise TypeError(f"factory must be a faiss factory string such as 'HNSW32,Flat' or 'IVF1024,PQ48x4fs', "
                         f"got {factory!r}")
+    d = check_int(d, "d")
     try:
-        return faiss.index_factory(int(d), factory, metric_type(metric))
+        return faiss.index_factory(d, factory, metric_type(metric))
     except RuntimeError as err:
         reason = str(err).strip().splitlines()[-1]
         reason = reason.split("failed: ")[-1] if "failed: " in reason else reason.split(": ", 1)[-1]
@@ -141,8 +142,16 @@ def build(X: np.ndarray, factory: str, metric: str = "cosine", seed: int = 0, tr
     faiss inserts into an HNSW graph from several threads at once, so the links can depend on thread timing;
     `deterministic` (the default) adds HNSW vectors on one thread, so a notebook's recall repeats exactly.
     """
+    if getattr(X, "ndim", None) != 2:
+        raise ValueError(f"X must be an (n, d) float32 array (helpers.search.index.as_vectors prepares one), got "
+                         f"shape {getattr(X, 'shape', None)}")
     index = parse(factory, X.shape[1], metric)
     train = X if train is None else train
+    if getattr(train, "ndim", None) != 2 or train.shape[1] != X.shape[1]:
+        raise ValueError(f"train must be an (n, {X.shape[1]}) array like X, got shape {getattr(train, 'shape', None)}")
+    for name, arr in (("X", X), ("train", train)):
+        if not np.isfinite(arr).all():
+            raise ValueError(f"{name} holds NaN or inf: faiss would index or train on them; drop or fix those rows")
     check_training_set(index, len(train))
     _quiet_and_seeded(index, seed)
     hnsw = [p for p in parts(index) if isinstance(p, faiss.IndexHNSW)]
@@ -213,10 +222,29 @@ def bytes_per_vector(index: faiss.Index) -> float:
     return faiss.serialize_index(index).size / index.ntotal
 
 
+def _shape(index: faiss.Index) -> list[tuple]:
+    """What a factory string fixes, part by part: class, and the lists, graph degree, PQ layout or SQ type."""
+    out = []
+    for part in parts(index):
+        # a deserialised flat index comes back as IndexFlatIP / IndexFlatL2 (the metric is checked elsewhere)
+        facts: tuple = ("IndexFlat" if isinstance(part, faiss.IndexFlat) else type(part).__name__,)
+        if isinstance(part, faiss.IndexIVF):
+            facts += (("nlist", int(part.nlist)),)
+        if isinstance(part, faiss.IndexHNSW):
+            facts += (("M", int(part.hnsw.nb_neighbors(1))),)
+        pq = _pq(part)
+        if pq is not None:
+            facts += (("pq", int(pq.M), int(pq.nbits)),)
+        if hasattr(part, "sq"):
+            facts += (("sq", int(part.sq.qtype)),)
+        out.append(facts)
+    return out
+
+
 def check_loaded(factory: str, faiss_index: faiss.Index) -> None:
-    """Raise if a loaded faiss index is not of the class that `factory` builds (a saved pair gone inconsistent)."""
-    expected = type(faiss.downcast_index(parse(factory, faiss_index.d))).__name__
-    found = type(faiss.downcast_index(faiss_index)).__name__
+    """Raise if a loaded faiss index is not what `factory` builds (a saved pair gone inconsistent): the class of
+    each part, and its nlist, HNSW degree, PQ layout and SQ type, must match."""
+    expected, found = _shape(parse(factory, faiss_index.d)), _shape(faiss_index)
     if expected != found:
         raise ValueError(f"the metadata says the index was built from {factory!r} ({expected}) but the faiss "
-                         f"file holds a {found}: the pair is inconsistent; save it again")
+                         f"file holds {found}: the pair is inconsistent; save it again")

@@ -215,6 +215,12 @@ def _check_pair(manifest: dict, faiss_index: faiss.Index, path: Path) -> None:
         refuse(f"says kind={kind!r} but the faiss index is a {faiss_class(faiss_index)}")
     if "faiss_class" in manifest and manifest["faiss_class"] != faiss_class(faiss_index):
         refuse(f"says faiss_class={manifest['faiss_class']!r} but the faiss file holds a {faiss_class(faiss_index)}")
+    if kind not in KINDS:  # a factory string: its lists, graph degree, PQ layout and SQ type must match too
+        from helpers.search import ann
+        try:
+            ann.check_loaded(kind, faiss_index)
+        except ValueError as err:
+            refuse(f"says kind={kind!r}, but {str(err).split(' but ', 1)[-1].split(':')[0]}")
     ntotal = int(faiss_index.ntotal)
     for key, value in (("dim", int(faiss_index.d)), ("ntotal", ntotal)):
         if manifest.get(key) != value or isinstance(manifest.get(key), bool):
