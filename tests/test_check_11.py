@@ -34,7 +34,11 @@ def test_judged_pool(tmp_path, capsys):
     two_queries = tmp_path / "two.jsonl"   # the pooled grades, plus a line for another query
     two_queries.write_text(path.read_text() + '{"query_id": "q001", "doc_id": "a", "grade": 1, "judge": "me"}\n')
     assert not check.judged_pool(right, two_queries, RUNS)
-    assert "2 queries" in capsys.readouterr().out
+    assert "['new', 'q001']" in capsys.readouterr().out
+    other_id = tmp_path / "other.jsonl"    # the right grades, filed under a judged query's id
+    other_id.write_text(path.read_text().replace('"new"', '"q001"'))
+    assert not check.judged_pool(right, other_id, RUNS)
+    assert "query_id \"new\"" in capsys.readouterr().out
     assert not check.judged_pool(-right, path, RUNS)
     assert "sign" in capsys.readouterr().out
     binary = {d: int(g > 0) for d, g in GRADES.items()}

@@ -31,9 +31,9 @@ def judged_pool(answer: Any, path: Any, runs: Mapping[str, Sequence[str]], k: in
     except (ValueError, FileNotFoundError) as err:
         return _report(False, f"your judgement file was refused: {err}")
     queries = sorted({r.query_id for r in rows})
-    if len(queries) > 1:
-        return _report(False, f"your file grades {len(queries)} queries ({queries[:3]}); it should hold the new query "
-                              "only: give every line the same query_id (\"new\")")
+    if queries != ["new"]:
+        return _report(False, f"your file grades the queries {queries[:3]}; it should hold the new query only: give "
+                              "every line the query_id \"new\" (the judged set's ids belong to its own queries)")
     pooled = set(runs["bm25"][:k]) | set(runs["minilm"][:k])
     grades = {r.doc_id: r.grade for r in rows}
     missing, extra = sorted(pooled - set(grades)), sorted(set(grades) - pooled)
