@@ -28,7 +28,17 @@ def test_judged_pool(tmp_path, capsys):
     path = _file(tmp_path, GRADES)
     right = _ndcg_by_pytrec(RUNS["minilm"], GRADES) - _ndcg_by_pytrec(RUNS["bm25"], GRADES)  # another library
     assert check.judged_pool(right, path, RUNS)
-    assert capsys.readouterr().out.startswith("Correct: ")
+    message = capsys.readouterr().out
+    assert message.startswith("Correct: ")
+    assert "decides nothing" not in message and "could one query settle" in message  # asks, does not answer
+    two_queries = tmp_path / "two.jsonl"   # the pooled grades, plus a line for another query
+    two_queries.write_text(path.read_text() + '{"query_id": "q001", "doc_id": "a", "grade": 1, "judge": "me"}\n')
+    assert not check.judged_pool(right, two_queries, RUNS)
+    assert "['new', 'q001']" in capsys.readouterr().out
+    other_id = tmp_path / "other.jsonl"    # the right grades, filed under a judged query's id
+    other_id.write_text(path.read_text().replace('"new"', '"q001"'))
+    assert not check.judged_pool(right, other_id, RUNS)
+    assert "query_id \"new\"" in capsys.readouterr().out
     assert not check.judged_pool(-right, path, RUNS)
     assert "sign" in capsys.readouterr().out
     binary = {d: int(g > 0) for d, g in GRADES.items()}
@@ -55,7 +65,9 @@ def test_paired_rrf_minilm(capsys):
     z = statistics.NormalDist().inv_cdf(0.975) + statistics.NormalDist().inv_cdf(0.8)
     n = int(np.ceil((z * np.std(rrf - minilm, ddof=1) / abs(np.mean(rrf - minilm))) ** 2))
     assert check.paired_rrf_minilm((ci.low, ci.high, n), rrf, minilm)
-    assert capsys.readouterr().out.startswith("Correct: ")
+    message = capsys.readouterr().out
+    assert message.startswith("Correct: ")
+    assert "contains 0:" not in message and "cannot tell" not in message and "does the interval contain 0" in message
     assert not check.paired_rrf_minilm((-ci.high, -ci.low, n), rrf, minilm)
     assert "RRF first" in capsys.readouterr().out
     unpaired = [stats.bootstrap((x,), np.mean, n_resamples=2000, method="percentile", rng=np.random.default_rng(0))

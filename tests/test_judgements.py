@@ -145,3 +145,12 @@ def test_metrics_equal_pytrec_evals_on_the_judged_set():
             else:
                 value = np.mean([per_query.get(q, {}).get(theirs, 0.0) for q in qrels])
             assert ours == pytest.approx(value, abs=1e-12), (system, theirs)
+
+
+def test_linear_kappa_charges_the_grade_distance_even_when_a_grade_never_occurs():
+    a, b = [0, 2, 0, 2, 0, 0], [0, 0, 2, 2, 0, 2]   # no judge gave a 1: 0 against 2 still costs 2
+    assert J.cohen_kappa(a, b, "linear") == pytest.approx(cohen_kappa_score(a, b, labels=[0, 1, 2], weights="linear"))
+    assert J.cohen_kappa([True, False, True], [True, True, False], "linear") == pytest.approx(
+        cohen_kappa_score([1, 0, 1], [1, 1, 0], weights="linear"))
+    with pytest.raises(ValueError, match="numbers"):
+        J.cohen_kappa(["a", "b"], ["b", "a"], "linear")

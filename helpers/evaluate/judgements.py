@@ -155,8 +155,10 @@ def unjudged_at_k(run: Mapping[str, Sequence[str]], qrels: Mapping[str, Mapping[
 def cohen_kappa(a: Sequence[int], b: Sequence[int], weights: str | None = None) -> float:
     """Cohen's kappa of two judges' grades of the same items: 1 = full agreement, 0 = chance level.
 
-    weights=None counts only exact agreement; "linear" charges a 0-2 disagreement twice a 0-1 one
-    (as sklearn.metrics.cohen_kappa_score does).
+    weights=None counts only exact agreement; "linear" charges a disagreement by the distance between
+    the two grades, so 0 against 2 costs twice 0 against 1 even when no judge gave a 1. That is
+    sklearn.metrics.cohen_kappa_score(a, b, labels=[0, 1, 2], weights="linear"); without `labels`,
+    sklearn charges by position among the grades that occur (the same whenever every grade occurs).
     """
     a, b = np.asarray(a), np.asarray(b)
     if a.shape != b.shape or a.ndim != 1 or len(a) == 0:
@@ -164,13 +166,15 @@ def cohen_kappa(a: Sequence[int], b: Sequence[int], weights: str | None = None) 
     if weights not in (None, "linear"):
         raise ValueError(f"weights must be None or 'linear', got {weights!r}")
     labels = np.union1d(a, b)
+    if weights == "linear" and not (np.issubdtype(labels.dtype, np.number) or labels.dtype == bool):
+        raise ValueError(f"linear weights charge the distance between grades, so grades must be numbers, got {labels[:3]}")
     index = {v: i for i, v in enumerate(labels.tolist())}
     confusion = np.zeros((len(labels), len(labels)))
     for x, y in zip(a.tolist(), b.tolist()):
         confusion[index[x], index[y]] += 1
     expected = np.outer(confusion.sum(1), confusion.sum(0)) / confusion.sum()
     i, j = np.indices(confusion.shape)
-    cost = (i != j).astype(float) if weights is None else np.abs(i - j).astype(float)
+    cost = (i != j).astype(float) if weights is None else np.abs(labels.astype(float)[i] - labels.astype(float)[j])
     if not (cost * expected).sum():
         raise ValueError("both judges gave every item one and the same grade: kappa is undefined (0 / 0)")
     return float(1 - (cost * confusion).sum() / (cost * expected).sum())

@@ -30,6 +30,10 @@ def judged_pool(answer: Any, path: Any, runs: Mapping[str, Sequence[str]], k: in
         rows = read_judgements(Path(path))
     except (ValueError, FileNotFoundError) as err:
         return _report(False, f"your judgement file was refused: {err}")
+    queries = sorted({r.query_id for r in rows})
+    if queries != ["new"]:
+        return _report(False, f"your file grades the queries {queries[:3]}; it should hold the new query only: give "
+                              "every line the query_id \"new\" (the judged set's ids belong to its own queries)")
     pooled = set(runs["bm25"][:k]) | set(runs["minilm"][:k])
     grades = {r.doc_id: r.grade for r in rows}
     missing, extra = sorted(pooled - set(grades)), sorted(set(grades) - pooled)
@@ -50,8 +54,8 @@ def judged_pool(answer: Any, path: Any, runs: Mapping[str, Sequence[str]], k: in
     if abs(got - want) < 1e-9:
         better = "MiniLM" if want > 0 else "BM25" if want < 0 else "neither"
         return _report(True, f"{want:+.3f} under your {sum(g > 0 for g in grades.values())} relevant grades: {better} "
-                             "ranks them better for this one query. One query decides nothing (section 4); your grades "
-                             "are one judge's: compare them with a classmate's and compute a kappa.")
+                             "ranks them better for this query, by your grading. Now the questions of the task: which "
+                             "grades did you have to decide, and could one query settle which system is better?")
     if abs(got + want) < 1e-9:
         return _report(False, "the sign is reversed: MiniLM's nDCG minus BM25's")
     binary = {d: int(g > 0) for d, g in grades.items()}
@@ -81,6 +85,5 @@ def paired_rrf_minilm(answer: Any, rrf: Any, minilm: Any, n_resamples: int = 200
         if round(got[2]) == queries_needed(rrf.std(ddof=1), abs(d.mean)):
             return _report(False, "queries_needed wants the spread of the DIFFERENCES, not of one system's values")
         return _report(False, f"the queries needed: queries_needed(sd of the per-query differences, |mean difference|)")
-    verdict = "contains 0: 60 queries cannot tell the two apart" if d.low <= 0 <= d.high else "excludes 0"
-    return _report(True, f"[{d.low:+.3f}, {d.high:+.3f}] {verdict}; to see a difference of {abs(d.mean):.3f} with "
-                         f"power 0.8 you would need about {n:,} queries.")
+    return _report(True, f"the paired interval [{d.low:+.3f}, {d.high:+.3f}] and n = {n:,} are right. Now read them: "
+                         f"does the interval contain 0, and what does n say next to the {len(rrf)} queries you have?")
