@@ -18,9 +18,13 @@ def test_dot_cosine_disagree_accepts_a_pair_found_by_search(capsys):
 
 def test_dot_cosine_disagree_explains_unit_vectors_agreement_and_bad_input(capsys):
     q, d1, d2 = normalize(np.array([[1.0, 0.2], [1.0, 0.0], [0.0, 1.0]]))
-    assert not check.dot_cosine_disagree(q, d1, d2)
+    assert not check.dot_cosine_disagree(q, d1, d2)               # without a hint: the symptom only
+    out = capsys.readouterr().out
+    assert "the two measures agree" in out and "hint=True" in out
+    assert "length" not in out.replace("(dot", "") and "lengthen" not in out  # the property stays the question
+    assert not check.dot_cosine_disagree(q, d1, d2, hint=True)
     assert "same length" in capsys.readouterr().out
-    assert not check.dot_cosine_disagree(q, 3 * d1, d2)           # longer AND better direction: still agree
+    assert not check.dot_cosine_disagree(q, 3 * d1, d2, hint=True)  # longer AND better direction: still agree
     assert "lengthen d2" in capsys.readouterr().out
     assert not check.dot_cosine_disagree(q, np.zeros(2), d2)
     assert "zero vector" in capsys.readouterr().out
@@ -31,12 +35,12 @@ def test_dot_cosine_disagree_explains_unit_vectors_agreement_and_bad_input(capsy
 def test_dot_cosine_disagree_hints_depend_on_the_sign_of_the_dot_products(capsys):
     q = np.array([1.0, 0.0])
     # d2 points away from q: lengthening it can never help, the hint must not say so
-    assert not check.dot_cosine_disagree(q, np.array([1.0, 1.0]), np.array([-1.0, 2.0]))
+    assert not check.dot_cosine_disagree(q, np.array([1.0, 1.0]), np.array([-1.0, 2.0]), hint=True)
     out = capsys.readouterr().out
     assert "points away from q" in out and "lengthen d2 (" not in out
     # both point away: lengthening the cosine winner is what flips the dot product
     d1, d2 = np.array([-1.0, 3.0]), np.array([-2.0, 1.0])
-    assert not check.dot_cosine_disagree(q, d1, d2)
+    assert not check.dot_cosine_disagree(q, d1, d2, hint=True)
     assert "lengthen d1 instead" in capsys.readouterr().out
     # following that hint works, and the verdict explains the negative case (found by scaling, in float32)
     assert check.dot_cosine_disagree(q.astype(np.float32), (10 * d1).astype(np.float32), d2.astype(np.float32))

@@ -122,6 +122,26 @@ def test_raw_ivf_index_accepts_the_smallest_nprobe_found_with_numpy(corpus, caps
         assert "find the smallest" in capsys.readouterr().out
 
 
+def test_raw_ivf_index_accepts_index_factory_and_refuses_another_seed(corpus, capsys):
+    X, Q, exact = corpus
+    factory = faiss.index_factory(16, "IVF10,Flat", faiss.METRIC_INNER_PRODUCT)  # faiss's own seed, 1234
+    factory.train(X)
+    factory.add(X)
+    factory.nprobe = next(p for p in range(1, 11) if _numpy_recall(factory, X, Q, exact, p) >= 0.95)
+    assert check.raw_ivf_index(factory, Q, exact, len(X))
+    assert capsys.readouterr().out.startswith("Correct: ")
+    reseeded = faiss.IndexIVFFlat(faiss.IndexFlatIP(16), 16, 10, faiss.METRIC_INNER_PRODUCT)
+    reseeded.cp.seed = 0  # the helper's seed, as in a helper index's .faiss_index
+    reseeded.train(X)
+    reseeded.add(X)
+    reseeded.nprobe = 5
+    assert not check.raw_ivf_index(reseeded, Q, exact, len(X))
+    assert "seed is 0; keep faiss's own (1234)" in capsys.readouterr().out
+    helper = build_index(X, kind="ivf", metric="cosine", nlist=10, seed=0).faiss_index
+    assert not check.raw_ivf_index(helper, Q, exact, len(X))
+    assert "keep faiss's own" in capsys.readouterr().out
+
+
 def test_raw_ivf_index_refuses_one_list_or_too_many(corpus, capsys):
     X, Q, exact = corpus
     for nlist, match in ((1, "flat search"), (11, "training rule allows at most")):

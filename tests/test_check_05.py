@@ -91,3 +91,33 @@ def test_orphan_margin_auc(capsys):
     assert "one number" in capsys.readouterr().out
     assert not check.orphan_margin_auc(right, s10[:, :1], orphan)
     assert "k >= 2" in capsys.readouterr().out
+
+
+def test_orphan_margin_auc_accepts_a_float32_answer_and_explains_a_rounded_one(capsys):
+    rng = np.random.default_rng(5)
+    orphan = rng.uniform(size=3000) < 0.1
+    top1 = (rng.uniform(0.3, 0.8, 3000) - 0.05 * orphan).astype(np.float32)
+    gap = (rng.exponential(0.03, 3000) * np.where(orphan, 0.5, 1.0)).astype(np.float32)
+    s10 = np.stack([top1, top1 - gap, top1 - gap - np.float32(0.01)], axis=1)  # float32, as the notebook's
+    # a second way, all in float32: the margins, and the share of (indexed, orphan) pairs won, a tie half
+    margin = s10[:, 0] - s10[:, 1]
+    m_in, m_out = margin[~orphan], margin[orphan]
+    wins = (m_in[:, None] > m_out[None]).astype(np.float32) + np.float32(0.5) * (m_in[:, None] == m_out[None])
+    right32 = wins.mean(dtype=np.float32)
+    assert right32.dtype == np.float32
+    from sklearn.metrics import roc_auc_score
+    exact = roc_auc_score(~orphan, s10[:, 0].astype(np.float64) - s10[:, 1].astype(np.float64))
+    assert 1e-9 < abs(float(right32) - exact) < check.AUC_TOLERANCE  # a tolerance of 1e-9 would refuse it
+    assert check.orphan_margin_auc(right32, s10, orphan)
+    assert capsys.readouterr().out.startswith("Correct: ")
+    typed = next(round(exact, d) for d in (4, 3, 2) if abs(round(exact, d) - exact) > check.AUC_TOLERANCE)
+    assert not check.orphan_margin_auc(typed, s10, orphan)  # the printed figure typed back in
+    assert "rounded" in capsys.readouterr().out
+
+
+def test_raw_cosine_brier_explains_a_rounded_answer(stsb_like, capsys):
+    cos, human = stsb_like
+    right = np.mean((np.clip(cos, 0, 1) - (human >= 4)) ** 2)
+    typed = next(round(right, d) for d in (4, 3, 2) if abs(round(right, d) - right) > check.BRIER_TOLERANCE)
+    assert not check.raw_cosine_brier(typed, cos, human)
+    assert "rounded" in capsys.readouterr().out

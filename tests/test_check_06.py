@@ -62,6 +62,8 @@ def test_explained_neighbours_accepts_the_most_shared_class(capsys):
     assert right == {1: "tabby", 2: "washbasin", 3: "desk"}
     assert check.explained_neighbours({1: "tabby, tabby cat", 2: "washbasin", 3: "desk"}, vectors, probs, classes, 0)
     assert capsys.readouterr().out.startswith("Correct: ")
+    assert check.explained_neighbours({1: "TABBY", 2: "Washbasin", 3: "desk"}, vectors, probs, classes, 0)
+    assert capsys.readouterr().out.startswith("Correct: ")  # names in another case are the same class
 
 
 def test_explained_neighbours_says_why_an_answer_is_wrong(capsys):
@@ -75,3 +77,6 @@ def test_explained_neighbours_says_why_an_answer_is_wrong(capsys):
         assert not check.explained_neighbours(answer, vectors, probs, classes, 0)
         out = capsys.readouterr().out
         assert out.startswith("Not yet: ") and match in out, (answer, out)
+    # the refusal counts the photos that outscore a wrong neighbour (3 here), not k (2)
+    assert not check.explained_neighbours({1: "tabby", 4: "pizza"}, vectors, probs, classes, 0, k=2)
+    assert "and 3 other photos score higher" in capsys.readouterr().out

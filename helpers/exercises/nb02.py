@@ -12,8 +12,12 @@ import numpy as np
 from helpers.exercises._verdict import Verdict, _as_array, _report
 
 
-def dot_cosine_disagree(q: Any, d1: Any, d2: Any) -> Verdict:
-    """Exercise 02.1: a query q and documents d1, d2 that dot product and cosine rank in opposite orders."""
+def dot_cosine_disagree(q: Any, d1: Any, d2: Any, hint: bool = False) -> Verdict:
+    """Exercise 02.1: a query q and documents d1, d2 that dot product and cosine rank in opposite orders.
+
+    When both measures agree, the refusal names only that symptom, since the property that decides is the
+    exercise's question; with hint=True it says what to change and how.
+    """
     vectors = [_as_array(v) for v in (q, d1, d2)]
     if any(v is None or v.ndim != 1 for v in vectors) or len({v.shape for v in vectors}) != 1:
         return _report(False, "expected three 1-D vectors of the same length: q, d1, d2.")
@@ -34,6 +38,12 @@ def dot_cosine_disagree(q: Any, d1: Any, d2: Any) -> Verdict:
                "negative: length scales a negative cosine down as readily as a positive one up.")
         return _report(True, f"dot product ranks {by_dot} first ({max(dots):.3f} vs {min(dots):.3f}), cosine "
                              f"ranks {by_cos} first ({max(coss):.3f} vs {min(coss):.3f}): {why}")
+    if not hint:
+        first = "d1" if coss[0] > coss[1] else "d2"
+        return _report(False, f"both rank {first} first (dot {dots[0]:.3f} vs {dots[1]:.3f}, cosine {coss[0]:.3f} "
+                              f"vs {coss[1]:.3f}): the two measures agree on these vectors. Compare the two "
+                              "formulas and try again; check.dot_cosine_disagree(q, d1, d2, hint=True) says what "
+                              "to change.")
     if np.allclose(norms[1:], norms[1]):
         return _report(False, f"d1 and d2 have the same length ({norms[1]:.3f}), so the dot product is the cosine "
                               "times one shared factor and ranks them alike; give them different lengths.")

@@ -85,8 +85,10 @@ def raw_ivf_index(answer: Any, Q: Any, exact: Any, n_vectors: int, target: float
     """Exercise 04.3: a faiss IVF index (built with faiss itself) at the smallest nprobe reaching recall@10 >= target.
 
     Refuses the answers that make IVF exact search in disguise: one list (nlist=1), more lists than the
-    training rule allows (n // 39), or every list probed (nprobe = nlist); and checks that one list fewer
-    (nprobe - 1) falls below the target, so that the nprobe is the smallest.
+    training rule allows (n // 39), or every list probed (nprobe = nlist); refuses a k-means seed other than
+    faiss's own (a helper's index, seed 0, among them); and checks that one list fewer (nprobe - 1) falls
+    below the target, so that the nprobe is the smallest. It cannot tell `IndexIVFFlat` built by hand from
+    `index_factory`'s (the same class), nor see exercise 1's nlist: its message prints the nlist found.
     """
     import faiss
     from helpers.evaluate.metrics import neighbour_recall
@@ -113,6 +115,10 @@ def raw_ivf_index(answer: Any, Q: Any, exact: Any, n_vectors: int, target: float
     if ivf.nlist > most:
         return _report(False, f"nlist={ivf.nlist} gives k-means {n_vectors / ivf.nlist:.1f} training points per list; "
                               f"the training rule allows at most n // {MIN_POINTS_PER_LIST} = {most} lists")
+    default_seed = faiss.ClusteringParameters().seed
+    if ivf.cp.seed != default_seed:
+        return _report(False, f"the index's k-means seed is {ivf.cp.seed}; keep faiss's own ({default_seed}): the "
+                              "question is whether exercise 1's nprobe holds for other centroids")
     Q = np.asarray(Q, dtype=np.float32)
     exact = np.asarray(exact)
     chosen = ivf.nprobe

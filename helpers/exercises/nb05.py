@@ -14,8 +14,16 @@ from helpers.exercises._verdict import Verdict, _as_array, _report
 # Exercise 05.1: two Brier scores closer than this are the same answer. Computing in float32 instead of
 # float64 (cosines, clipping and the mean over STS-B test's 1,379 pairs) moves the figure by about 1e-7.
 BRIER_TOLERANCE = 1e-6
+# Exercise 05.3: two AUCs closer than this are the same answer. A right AUC computed another way on the float32
+# margins (scipy's Mann-Whitney U, a float32 mean of pair counts) lands a few 1e-7 from sklearn's on float64.
+AUC_TOLERANCE = 1e-6
 # Exercise 05.2: two cuts closer than this (in cosine) are the same answer; a grid 1e-5 apart lands within it.
 CUT_TOLERANCE = 1e-3
+
+
+def _typed_rounding(got: float, want: float) -> bool:
+    """Whether got is want rounded to 2 to 5 decimals (the printed value typed back in)."""
+    return any(abs(got - round(want, digits)) < 1e-12 for digits in range(2, 6))
 
 
 def _brier(p: np.ndarray, y: np.ndarray) -> float:
@@ -34,6 +42,8 @@ def raw_cosine_brier(answer: Any, test_cos: Any, test_human: Any) -> Verdict:
         return _report(False, "clip the cosines to [0, 1] first: a probability cannot be negative")
     if abs(got - _brier(np.clip(cos, 0, 1), np.asarray(test_human, dtype=np.float64) / 5)) < tol:
         return _report(False, "the outcome is binary: compare with (human score >= 4) as 0/1, not score / 5")
+    if abs(got - want) > tol and _typed_rounding(got, want):
+        return _report(False, f"{got:g} is the right figure rounded: set answer to the computed value, not a typed one")
     if abs(got - want) > tol:
         return _report(False, f"{got:.6f} is more than {tol:g} from the right figure. Brier = mean of "
                               "(p - outcome)^2 with p = clip(cosine, 0, 1) and outcome = 1 where the human "
@@ -102,16 +112,18 @@ def orphan_margin_auc(answer: Any, top_scores: Any, orphan: Any) -> Verdict:
     got = _as_array(answer)
     if got is None or got.size != 1:
         return _report(False, f"expected one number (an AUC between 0 and 1), got {answer!r:.60}")
-    got = float(got)
-    if abs(got - want) < 1e-9:
+    got, tol = float(got), AUC_TOLERANCE
+    if abs(got - want) < tol:
         raw = float(roc_auc_score(~orphan, top[:, 0]))
         verdict = ("about the same as" if abs(want - raw) < 0.05 else "better than" if want > raw else "worse than")
         return _report(True, f"the margin's AUC is {want:.4f}, {verdict} the raw top score's {raw:.4f} at "
                              "telling questions whose paragraph is indexed from orphans")
-    if abs(got - (1 - want)) < 1e-9:
+    if _typed_rounding(got, want):
+        return _report(False, f"{got:g} is the right AUC rounded: set answer to the computed value, not a typed one")
+    if abs(got - (1 - want)) < tol:
         return _report(False, "that is 1 - AUC: the positive class is 'paragraph still indexed' (~orphan), as in "
                               "section 3's table")
-    if abs(got - float(roc_auc_score(~orphan, top[:, 0]))) < 1e-9:
+    if abs(got - float(roc_auc_score(~orphan, top[:, 0]))) < tol:
         return _report(False, "that is the raw top score's AUC; use the margin, top-1 minus top-2 score")
     return _report(False, "compute roc_auc_score(~orphan, margin) with margin = s10[:, 0] - s10[:, 1], the scores "
                           "of the reduced index, where orphans exist")

@@ -69,20 +69,22 @@ def explained_neighbours(answer: Any, image_vectors: Any, class_probs: Any, clas
         return _report(False, f"photo {photo} is the query itself (cosine 1): leave it out")
     if set(given) != set(want):
         extra = sorted(set(given) - set(want))
-        detail = (f"; photo {extra[0]} has cosine {scores[extra[0]]:.3f}, and {k} others score higher"
+        detail = (f"; photo {extra[0]} has cosine {scores[extra[0]]:.3f}, and "
+                  f"{int((scores > scores[extra[0]]).sum())} other photos score higher"
                   if extra and 0 <= extra[0] < len(scores) else "")
         return _report(False, f"the {k} nearest other photos are not {sorted(given)}{detail}: search the image "
                               "index with the photo's own vector")
+    lower = [c.lower() for c in names]  # names are matched whatever their case: 'UNICYCLE' is 'unicycle'
     for neighbour in want:
         name = given[neighbour]
-        name = name.split(",")[0].strip() if isinstance(name, str) else name
-        if not isinstance(name, str) or name not in names:
+        name = name.split(",")[0].strip().lower() if isinstance(name, str) else name
+        if not isinstance(name, str) or name not in lower:
             return _report(False, f"{given[neighbour]!r} (for photo {neighbour}) is not an ImageNet class name "
                                   "from enc.classes")
         shared = probs[photo] * probs[neighbour]
         best = int(np.argmax(shared))
-        mine = shared[names.index(name)]
-        if names[best] != name:
+        mine = shared[lower.index(name)]
+        if lower[best] != name:
             return _report(False, f"for photo {neighbour}, {name!r} gives p(photo {photo}) x p(photo {neighbour}) = "
                                   f"{mine:.2e}, but another class gives {shared[best]:.2e}: multiply the two "
                                   "photos' probabilities class by class and take the largest")
