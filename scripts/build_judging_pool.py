@@ -1,6 +1,7 @@
 """Pool the candidates that judges grade for notebook 11's judged set (TREC-style depth pooling).
 
 Usage: .venv/bin/python scripts/build_judging_pool.py [--depth 20] [--packets FOLDER]
+       .venv/bin/python scripts/build_judging_pool.py --packets FOLDER --from-pool
 
 For every query in data/apidocs/judged/queries.jsonl, four systems search the held-out library's
 documents (scikit-learn; helpers.course.apidocs.EVAL_LIBRARY) and their top `depth` are pooled:
@@ -10,7 +11,9 @@ top 100. BM25 contributes only documents that share a word with the query (score
 Writes data/apidocs/judged/pool.jsonl: one line per (query, document) with each system's rank
 (null where that system did not return it within `depth`). With --packets, also writes one
 markdown file per query for the judges: the query, its need, and the pooled documents in an order
-that hides which system found them (sorted by a hash of query and doc_id).
+that hides which system found them (sorted by a hash of query and doc_id). With --from-pool, the
+packets are written from the committed pool.jsonl without running any system (seconds, not the
+half hour MPNet's encoding takes on 2 cores).
 """
 from __future__ import annotations
 
@@ -71,11 +74,43 @@ def packet(query: dict, docs: list, pooled: list[int]) -> str:
     return "\n".join(lines)
 
 
+def blind_order(query_id: str, doc_ids: list[str]) -> list[int]:
+    """Positions of doc_ids in an order that hides which system found them: a hash of query and doc_id."""
+    return sorted(range(len(doc_ids)), key=lambda i: hashlib.sha256(f"{query_id} {doc_ids[i]}".encode()).hexdigest())
+
+
+def packets_from_pool(folder: Path) -> int:
+    """Write one judge's packet per query from the committed pool.jsonl (no system is run)."""
+    queries = read_queries()
+    docs = load_apidocs([EVAL_LIBRARY])
+    position = {d.doc_id: i for i, d in enumerate(docs)}
+    pool_path = data_path("apidocs", "judged", "pool.jsonl")
+    pooled: dict[str, list[str]] = {}
+    for line in pool_path.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        if row["doc_id"] not in position:
+            raise SystemExit(f"{pool_path}: {row['doc_id']!r} is not a {EVAL_LIBRARY} document of data/apidocs; "
+                             "rebuild the pool with this script (without --from-pool)")
+        pooled.setdefault(row["query_id"], []).append(row["doc_id"])
+    folder.mkdir(parents=True, exist_ok=True)
+    for query in queries:
+        ids = pooled.get(query["query_id"], [])
+        order = [position[ids[i]] for i in blind_order(query["query_id"], ids)]
+        (folder / f"{query['query_id']}.md").write_text(packet(query, docs, order), encoding="utf-8")
+    print(f"{len(queries)} packets, {sum(map(len, pooled.values()))} documents, written to {folder}")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--depth", type=int, default=20)
     parser.add_argument("--packets", type=Path, default=None)
+    parser.add_argument("--from-pool", action="store_true", help="write --packets from pool.jsonl only")
     args = parser.parse_args(argv)
+    if args.from_pool:
+        if args.packets is None:
+            parser.error("--from-pool writes packets: give --packets FOLDER")
+        return packets_from_pool(args.packets)
     repro.setup()
     queries = read_queries()
     docs = load_apidocs([EVAL_LIBRARY])
@@ -87,7 +122,8 @@ def main(argv: list[str]) -> int:
             for rank, doc in enumerate(runs[name][qi], start=1):
                 if doc >= 0:
                     ranks.setdefault(int(doc), dict.fromkeys(SYSTEMS))[name] = rank
-        blind = sorted(ranks, key=lambda i: hashlib.sha256(f"{query['query_id']} {docs[i].doc_id}".encode()).hexdigest())
+        found = list(ranks)
+        blind = [found[j] for j in blind_order(query["query_id"], [docs[i].doc_id for i in found])]
         rows += [{"query_id": query["query_id"], "doc_id": docs[i].doc_id, **{f"rank_{s}": ranks[i][s] for s in SYSTEMS}}
                  for i in sorted(ranks, key=lambda i: docs[i].doc_id)]
         if args.packets:

@@ -1,6 +1,7 @@
 """How long a first-time learner needs for a notebook, from one stated reading model.
 
-Usage: python scripts/time_estimate.py notebooks/*.ipynb
+Usage: python scripts/time_estimate.py notebooks/*.ipynb          (print each estimate)
+       python scripts/time_estimate.py --write notebooks/*.ipynb  (set each header and both course maps)
 
 The model (CONTRIBUTING.md states it; tests/test_structure.py checks every header against it):
 - prose: every word of the markdown cells at 200 words a minute (technical text, read once);
@@ -14,10 +15,14 @@ of this model for every one of the eleven notebooks as they stood then.
 """
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
 import nbformat
+
+HEADER = re.compile(r"(\*\*Time estimate:\*\* about )(\d+)( minutes)")
+MAP_ROW = re.compile(r"^(\| \[\d\d · [^]]+\]\((?:notebooks/)?(\d\d_[\w]+\.ipynb)\) \|.*\| about )(\d+)( min \|)", re.M)
 
 WORDS_PER_MINUTE = 200
 SECONDS_PER_CELL = 20
@@ -48,9 +53,36 @@ def estimate(nb) -> int:
     return max(5, 5 * round(sum(parts(nb).values()) / 5))
 
 
+def write(paths: list[str]) -> None:
+    """Set each notebook's header to its estimate, and its row in 00's and README's course maps."""
+    minutes = {}
+    for name in paths:
+        path = Path(name)
+        nb = nbformat.read(path, as_version=4)
+        minutes[path.name] = estimate(nb)
+        header = nb.cells[0]
+        if not HEADER.search(header.source):
+            raise SystemExit(f"{path}: cell 0 has no '**Time estimate:** about N minutes' line to set")
+        header.source = HEADER.sub(lambda m: f"{m[1]}{minutes[path.name]}{m[3]}", header.source, count=1)
+        nbformat.write(nb, path)
+    rows = lambda text: MAP_ROW.sub(lambda m: f"{m[1]}{minutes.get(m[2], m[3])}{m[4]}", text)
+    start = next((Path(p) for p in paths if Path(p).name.startswith("00_")), None)
+    if start is not None:
+        nb = nbformat.read(start, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                cell.source = rows(cell.source)
+        nbformat.write(nb, start)
+        readme = start.parent.parent / "README.md"
+        readme.write_text(rows(readme.read_text(encoding="utf-8")), encoding="utf-8")
+
+
 def main(paths: list[str]) -> int:
+    if paths[:1] == ["--write"]:
+        paths = paths[1:]
+        write(paths)
     if not paths:
-        print("usage: python scripts/time_estimate.py NOTEBOOK.ipynb ...", file=sys.stderr)
+        print("usage: python scripts/time_estimate.py [--write] NOTEBOOK.ipynb ...", file=sys.stderr)
         return 2
     total = 0
     for name in sorted(paths):

@@ -89,14 +89,49 @@ def test_nprobe_for_question_accepts_the_smallest_found_by_trying(corpus, capsys
     assert "an int" in capsys.readouterr().out
 
 
-def test_raw_ivf_index_accepts_a_hand_built_index(corpus, capsys):
+def _numpy_recall(index, X, Q, exact, nprobe):
+    """Recall@10 of a faiss IVF index at nprobe, recomputed with numpy from its centroids and its lists' ids."""
+    ivf = faiss.extract_index_ivf(index)
+    centroids = ivf.quantizer.reconstruct_n(0, ivf.nlist)
+    members = [faiss.rev_swig_ptr(ivf.invlists.get_ids(i), ivf.invlists.list_size(i)).copy() for i in range(ivf.nlist)]
+    hits = 0
+    for q, lists in enumerate(np.argsort(-(Q @ centroids.T), axis=1, kind="stable")[:, :nprobe]):
+        rows = np.concatenate([members[i] for i in lists])
+        top = rows[np.argsort(-(X[rows] @ Q[q]), kind="stable")[:10]]
+        hits += len(set(top.tolist()) & set(exact[q].tolist()))
+    return hits / exact.size
+
+
+def test_raw_ivf_index_accepts_the_smallest_nprobe_found_with_numpy(corpus, capsys):
     X, Q, exact = corpus
-    index = faiss.IndexIVFFlat(faiss.IndexFlatIP(16), 16, 8, faiss.METRIC_INNER_PRODUCT)
+    index = faiss.IndexIVFFlat(faiss.IndexFlatIP(16), 16, 10, faiss.METRIC_INNER_PRODUCT)  # 400 // 39 = 10
     index.train(X)
     index.add(X)
-    index.nprobe = 8  # every list: exact
+    smallest = next(p for p in range(1, 11) if _numpy_recall(index, X, Q, exact, p) >= 0.95)
+    assert smallest < 10  # the data leave a real choice
+    index.nprobe = smallest
     assert check.raw_ivf_index(index, Q, exact, len(X))
     assert capsys.readouterr().out.startswith("Correct: ")
+    assert index.nprobe == smallest  # the check leaves the learner's nprobe as it was
+    index.nprobe = 10  # every list: exact search in disguise
+    assert not check.raw_ivf_index(index, Q, exact, len(X))
+    assert "which is exact search" in capsys.readouterr().out
+    if smallest + 1 < 10:
+        index.nprobe = smallest + 1
+        assert not check.raw_ivf_index(index, Q, exact, len(X))
+        assert "find the smallest" in capsys.readouterr().out
+
+
+def test_raw_ivf_index_refuses_one_list_or_too_many(corpus, capsys):
+    X, Q, exact = corpus
+    for nlist, match in ((1, "flat search"), (11, "training rule allows at most")):
+        index = faiss.IndexIVFFlat(faiss.IndexFlatIP(16), 16, nlist, faiss.METRIC_INNER_PRODUCT)
+        index.cp.min_points_per_centroid = 1  # no faiss warning on stderr for 11 lists
+        index.train(X)
+        index.add(X)
+        index.nprobe = 1
+        assert not check.raw_ivf_index(index, Q, exact, len(X))
+        assert match in capsys.readouterr().out
 
 
 def test_raw_ivf_index_says_what_is_missing(capsys):

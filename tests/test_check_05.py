@@ -27,6 +27,18 @@ def test_raw_cosine_brier(stsb_like, capsys):
     assert capsys.readouterr().out.startswith("Not yet: ")
 
 
+def test_raw_cosine_brier_accepts_a_float32_answer(stsb_like, capsys):
+    """The same Brier score computed in float32 (another dtype, another routine) is within the stated tolerance."""
+    from sklearn.metrics import brier_score_loss
+    cos, human = stsb_like
+    in_float32 = np.float32(brier_score_loss(human >= 4, np.clip(cos.astype(np.float32), 0, 1)))
+    assert in_float32.dtype == np.float32
+    assert check.raw_cosine_brier(in_float32, cos, human)
+    assert capsys.readouterr().out.startswith("Correct: ")
+    assert not check.raw_cosine_brier(float(in_float32) + 10 * check.BRIER_TOLERANCE, cos, human)
+    assert "more than 1e-06 from the right figure" in capsys.readouterr().out
+
+
 def test_stsb_cut(stsb_like, capsys):
     cos, human = stsb_like
     test_cos, test_human = cos[::-1].copy(), human[::-1].copy()
@@ -44,6 +56,13 @@ def test_stsb_cut(stsb_like, capsys):
     assert "raise the cut" in capsys.readouterr().out
     assert not check.stsb_cut(right + 0.05, cos, human, test_cos, test_human)
     assert "find the smallest" in capsys.readouterr().out
+    from sklearn.linear_model import LogisticRegression
+    default = LogisticRegression().fit(cos[:, None], human >= 3)  # sklearn's default: regularised, C=1.0
+    cut_default = float(grid[np.argmax(default.predict_proba(grid[:, None])[:, 1] >= 0.8)])
+    assert abs(cut_default - right) > 2 * check.CUT_TOLERANCE  # the penalty moves the cut on these data
+    assert not check.stsb_cut(cut_default, cos, human, test_cos, test_human)
+    out = capsys.readouterr().out
+    assert "regularised (C=1.0)" in out and "find the smallest" not in out
     assert not check.stsb_cut(0.8, cos, human, test_cos, test_human)
     assert "the probability to reach" in capsys.readouterr().out
     assert not check.stsb_cut([0.5, 0.6], cos, human, test_cos, test_human)

@@ -9,16 +9,34 @@ def _unit(rng, n, d=6):
     return x / np.linalg.norm(x, axis=1, keepdims=True)
 
 
-def test_zero_shot_label(capsys):
+def test_stretch_to_win_accepts_a_factor_found_by_bisection_with_faiss(capsys):
+    """The right factor found another way: bisect on f, searching a faiss IndexFlatIP of the stretched photos."""
+    import faiss
     rng = np.random.default_rng(0)
-    labels, vectors, image = ["a dog", "a cat", "a bus"], _unit(rng, 3), _unit(rng, 1)[0]
-    scores = vectors @ image
-    assert check.zero_shot_label(labels[int(scores.argmax())], labels, vectors, image)
+    images = _unit(rng, 12).astype(np.float32)
+    texts = (images[rng.integers(0, 12, 60)] + 0.8 * rng.standard_normal((60, 6))).astype(np.float32)
+    texts /= np.linalg.norm(texts, axis=1, keepdims=True)
+
+    def wins(f):
+        stretched = images.copy()
+        stretched[3] *= f
+        index = faiss.IndexFlatIP(6)
+        index.add(stretched)
+        return int((index.search(texts, 1)[1][:, 0] == 3).sum())
+
+    low, high = 1e-3, 1e3
+    assert wins(low) < 15 <= wins(high)
+    for _ in range(60):
+        mid = (low * high) ** 0.5
+        low, high = (low, mid) if wins(mid) >= 15 else (mid, high)
+    assert check.stretch_to_win(high, texts, images, photo=3, share=0.25)
     assert capsys.readouterr().out.startswith("Correct: ")
-    assert not check.zero_shot_label(labels[int(scores.argmin())], labels, vectors, image)
-    assert "LOWEST" in capsys.readouterr().out
-    assert not check.zero_shot_label("a horse", labels, vectors, image)
-    assert capsys.readouterr().out.startswith("Not yet: ")
+    assert not check.stretch_to_win(high * 0.98, texts, images, photo=3, share=0.25)
+    assert "fewer than 15" in capsys.readouterr().out
+    assert not check.stretch_to_win(high * 1.02, texts, images, photo=3, share=0.25)
+    assert "a smaller factor already reaches 15" in capsys.readouterr().out
+    assert not check.stretch_to_win("2", texts, images, photo=3, share=0.25)
+    assert "one number" in capsys.readouterr().out
 
 
 def _photos():

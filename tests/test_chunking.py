@@ -76,3 +76,19 @@ def test_max_per_document_pads_when_too_few_documents_and_refuses_bad_input():
         max_per_document(np.ones((1, 2)), np.array([[0, 3]]), np.array([0, 0]))
     with pytest.raises(ValueError, match="k must be"):
         max_per_document(np.ones((1, 2)), np.array([[0, 1]]), np.array([0, 0]), k=0)
+
+
+LONG_WORDS = " ".join(["Pneumonoultramicroscopicsilicovolcanoconiosis", "Antidisestablishmentarianism",
+                       "Floccinaucinihilipilification", "Hippopotomonstrosesquippedaliophobia"] * 3)
+
+
+@pytest.mark.parametrize("size,overlap", [(8, 4), (6, 5), (10, 7), (12, 3)])
+def test_words_long_against_the_window_keep_the_promised_overlap(tokenizer, size, overlap):
+    """Each of these words is 6 to 12 tokens: snapping a window to a word start would break the overlap."""
+    chunks = token_windows(LONG_WORDS, tokenizer, size, overlap)
+    n = len(tokenizer(LONG_WORDS, add_special_tokens=False)["input_ids"])
+    assert chunks[0].first_token == 0 and chunks[-1].end_token == n
+    for a, b in zip(chunks, chunks[1:]):
+        assert b.first_token > a.first_token
+        assert a.end_token - b.first_token >= overlap, (a, b)
+    assert all(1 <= c.n_tokens <= size and LONG_WORDS[c.start:c.end] == c.text for c in chunks)

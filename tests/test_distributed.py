@@ -39,3 +39,10 @@ def test_bad_input_is_rejected():
         ray_encode("one string")
     with pytest.raises(ValueError, match="actors"):
         ray_encode(["a"], actors=0)
+
+
+def test_no_texts_give_zero_rows_of_the_model_width_without_ray():
+    """An empty corpus (a filter that kept nothing) is (0, 384), as TextEncoder.encode([]) gives, not (0, 0); no actor is started."""
+    from helpers.encode.distributed import ray_encode
+    got = ray_encode([])
+    assert got.shape == (0, 384) and got.dtype == np.float32

@@ -177,7 +177,7 @@ def test_size_bytes_is_four_bytes_per_float_for_flat(data):
 @pytest.mark.parametrize("kind,params", KINDS)
 def test_save_load_round_trip(tmp_path, data, kind, params):
     X, Q = data
-    index = build_index(X, kind=kind, metric="cosine", model_id="m/x", **{**params, "nprobe": 3})
+    index = build_index(X, kind=kind, metric="cosine", model_id="m/x", **({**params, "nprobe": 3} if params else {}))
     records = [{"id": np.int64(i), "text": f"doc {i}", "tags": ["a"]} for i in range(len(X))]
     save_index(index, tmp_path / "idx", metadata=records)
     loaded, got = load_index(tmp_path / "idx", model_id="m/x", metric="cosine", dim=16)
@@ -348,3 +348,26 @@ def test_a_factory_ivf_index_with_empty_slots_warns_instead_of_reporting_overflo
     with pytest.warns(UserWarning, match="id -1: raise the search knob"):
         scores, ids = search(index, X[:20], k=200, nprobe=1)
     assert (ids < 0).any() and np.isneginf(scores[ids < 0]).all()
+
+
+def test_a_factory_string_index_keeps_its_nprobe(data):
+    """nprobe given to build_index reaches the IVF inside a factory string (it used to stay at 1)."""
+    X, Q = data
+    index = build_index(X, kind="IVF4,Flat", metric="cosine", nprobe=4)
+    assert (index.nlist, index.nprobe) == (4, 4)
+    exact = build_index(X, kind="flat", metric="cosine")
+    np.testing.assert_array_equal(search(index, Q, k=10)[1], search(exact, Q, k=10)[1])  # all lists: exact
+    index.nprobe = 2
+    assert index.faiss_index.nprobe == 2
+
+
+def test_a_factory_string_refuses_nlist_and_a_flat_index_refuses_nprobe(data):
+    X, _ = data
+    with pytest.raises(ValueError, match="write it into kind"):
+        build_index(X, kind="IVF4,Flat", nlist=16)
+    with pytest.raises(ValueError, match="applies to kind='ivf' only"):
+        build_index(X, kind="flat", nprobe=4)
+    with pytest.raises(ValueError, match="nprobe applies to IVF indexes"):
+        build_index(X, kind="HNSW8,Flat", nprobe=4)
+    with pytest.raises(ValueError, match="more than the index's nlist=4"):
+        build_index(X, kind="IVF4,Flat", nprobe=5)

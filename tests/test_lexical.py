@@ -1,6 +1,12 @@
 """helpers.search.lexical.BM25Index against the formula computed by hand, against bm25s, and its save/load."""
 import json
 import math
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
 
 import bm25s
 import numpy as np
@@ -125,3 +131,88 @@ def test_bad_input_is_refused_with_the_fix():
         index.search([], k=2)
     with pytest.warns(UserWarning, match="returning 5"):
         assert index.search(["cat"], k=9)[1].shape == (1, 5)
+
+
+# --- faults and concurrency during a save (issue 29): the old index or the new, never neither -------
+
+SAVE_CHILD = textwrap.dedent("""
+    import os, signal, sys
+    from helpers.search import lexical
+    folder, when, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    lexical._step = lambda name: os.kill(os.getpid(), signal.SIGKILL) if name == when else None
+    docs = [f"document {i} about cats and dogs number {i}" for i in range(n)]
+    if when == "loop":
+        print("ready", flush=True)
+        while True:
+            lexical.BM25Index(docs).save(folder)
+    lexical.BM25Index(docs).save(folder)
+""")
+
+
+def _child(*args, **kwargs):
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    return subprocess.Popen([sys.executable, "-c", SAVE_CHILD, *map(str, args)], env=env, **kwargs)
+
+
+def _saved(folder, n):
+    BM25Index([f"document {i} about cats and dogs number {i}" for i in range(n)]).save(folder)
+
+
+@pytest.mark.parametrize("when,expect", [("arrays written", 3), ("json written", 5), ("done", 5)])
+def test_sigkill_mid_save_leaves_the_old_or_the_new_index(tmp_path, when, expect):
+    folder = tmp_path / "bm25"
+    _saved(folder, 3)
+    child = _child(folder, when, 5)
+    assert child.wait(timeout=120) == -9  # it really died of SIGKILL
+    assert BM25Index.load(folder).n_docs == expect
+    _saved(folder, 4)  # the next save finishes or discards what the crash left
+    assert sorted(p.name for p in folder.iterdir()) == sorted([ARRAYS, META])
+    assert BM25Index.load(folder).n_docs == 4
+
+
+def test_sigkill_from_outside_at_random_moments(tmp_path):
+    folder = tmp_path / "bm25"
+    _saved(folder, 3)
+    rng = np.random.default_rng(0)
+    for _ in range(4):
+        child = _child(folder, "loop", 7, stdout=subprocess.PIPE)
+        assert child.stdout.readline().strip() == b"ready"
+        time.sleep(rng.uniform(0, 0.05))
+        child.kill()
+        child.wait(timeout=60)
+        child.stdout.close()
+        assert BM25Index.load(folder).n_docs in (3, 7)
+
+
+def test_two_concurrent_savers_take_turns(tmp_path):
+    folder = tmp_path / "bm25"
+    script = SAVE_CHILD.replace('if when == "loop":', 'if when == "repeat":\n    for _ in range(15): lexical.BM25Index(docs).save(folder)\n    sys.exit(0)\nif when == "loop":')
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    children = [subprocess.Popen([sys.executable, "-c", script, str(folder), "repeat", str(n)], env=env) for n in (6, 9)]
+    while any(child.poll() is None for child in children):
+        if (folder / META).exists():
+            assert BM25Index.load(folder).n_docs in (6, 9)  # a reader never sees a broken pair
+    assert [child.returncode for child in children] == [0, 0]
+    assert BM25Index.load(folder).n_docs in (6, 9)
+    assert sorted(p.name for p in folder.iterdir()) == sorted([ARRAYS, META])
+
+
+def test_an_exception_mid_save_keeps_the_old_index_and_no_leftovers(tmp_path, monkeypatch):
+    from helpers.search import lexical
+    folder = tmp_path / "bm25"
+    _saved(folder, 3)
+
+    def boom(name):
+        if name == "arrays written":
+            raise KeyboardInterrupt  # a learner's Ctrl-C
+    monkeypatch.setattr(lexical, "_step", boom)
+    with pytest.raises(KeyboardInterrupt):
+        _saved(folder, 5)
+    assert BM25Index.load(folder).n_docs == 3
+    assert sorted(p.name for p in folder.iterdir()) == sorted([ARRAYS, META])
+
+
+def test_save_refuses_a_file_path(tmp_path):
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(NotADirectoryError, match="writes bm25.json and bm25.npz into a folder"):
+        BM25Index(DOCS).save(tmp_path / "f")

@@ -60,3 +60,40 @@ def test_missing_candidates_are_skipped_and_bad_input_refused(data):
         rescore.binary_index(X)
     with pytest.raises(FileNotFoundError, match="save_store"):
         rescore.open_store("/nonexistent/v.npy")
+
+
+def test_an_id_listed_twice_is_scored_once(data):
+    """Two stage-1 lists merged can name one document twice; the top k must not."""
+    X, Q, _ = data
+    candidates = np.array([[5, 9, 5, 7, 9]])
+    scores, ids = rescore.rescore(Q[:1], candidates, X, k=5)
+    kept = ids[0][ids[0] >= 0]
+    assert sorted(kept.tolist()) == [5, 7, 9] and len(set(kept.tolist())) == 3
+    assert (ids[0, 3:] == -1).all() and np.isneginf(scores[0, 3:]).all()
+    want = np.sort(Q[0] @ X[[5, 7, 9]].T)[::-1]
+    np.testing.assert_allclose(scores[0, :3], want, atol=1e-6)
+
+
+@pytest.mark.parametrize("case, error, match", [
+    ("nan query", ValueError, "NaN or inf"),
+    ("uint8 store", ValueError, "packed binary codes"),
+    ("id beyond store", ValueError, "beyond the store's"),
+    ("float ids", TypeError, "integer ids"),
+    ("negative id", ValueError, "only -1 marks"),
+])
+def test_rescore_refuses_what_would_be_silently_wrong(data, case, error, match):
+    X, Q, _ = data
+    q, cand, store = Q[:1].copy(), np.array([[1, 2, 3]]), X
+    if case == "nan query":
+        q[0, 0] = np.nan
+    elif case == "uint8 store":
+        store = quantize_embeddings(X, precision="ubinary")
+        q = Q[:1, :store.shape[1]]
+    elif case == "id beyond store":
+        cand = np.array([[1, 2, len(X)]])
+    elif case == "float ids":
+        cand = cand.astype(float)
+    else:
+        cand = np.array([[1, -2, 3]])
+    with pytest.raises(error, match=match):
+        rescore.rescore(q, cand, store, k=2)

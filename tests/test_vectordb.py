@@ -119,12 +119,14 @@ def test_a_closed_client_gets_a_clear_error(tmp_path, data, milvus_lite):
     ({"name": "1bad"}, ValueError, "letters, digits and underscores"),
     ({"dim": 0}, ValueError, "dim must be a positive int"),
     ({"dim": True}, ValueError, "dim must be a positive int"),
-    ({"metric": "dot"}, ValueError, "metric must be one of"),
+    ({"text_fields": {"id": 10}}, ValueError, "clash with"),
+    ({"text_fields": {"a": 10}, "int_fields": ["a"]}, ValueError, "clash with"),
+    ({"text_fields": {"a": 0}}, ValueError, "maximum length from 1 to 65,535"),
 ])
 def test_bad_collection_arguments(client, bad, error, match):
-    args = {"name": "docs", "dim": DIM, "metric": "cosine", **bad}
+    args = {"name": "docs", "dim": DIM, **bad}
     with pytest.raises(error, match=match):
-        vectordb.create_collection(client, args["name"], args["dim"], metric=args["metric"])
+        vectordb.create_collection(client, args.pop("name"), args.pop("dim"), **args)
 
 
 def test_bad_inserts_are_refused(client, data):
@@ -213,3 +215,43 @@ def test_close_alone_leaves_server_and_connection_open_and_the_leak_check_sees_t
     assert len(leftovers(before, milvus, wait=0)) == 2
     close_milvus_lite(dedicated, path)
     assert leftovers(before, milvus) == []
+
+
+def test_a_second_chunk_with_default_ids_is_refused_not_lost(client, data):
+    """Milvus keeps one row per primary key: default ids 0..n-1 twice would overwrite the first chunk."""
+    X, Q = data
+    vectordb.create_collection(client, "docs", DIM)
+    assert vectordb.insert(client, "docs", X[:120]) == 120
+    with pytest.raises(vectordb.VectorDBError, match="already in 'docs'.*ids that continue"):
+        vectordb.insert(client, "docs", X[120:])
+    assert vectordb.insert(client, "docs", X[120:], ids=np.arange(120, len(X))) == len(X) - 120
+    vectordb.build_index(client, "docs", "FLAT", metric="cosine")
+    assert client.get_collection_stats("docs")["row_count"] == len(X)
+    np.testing.assert_array_equal(vectordb.search(client, "docs", Q, k=5)[1], _exact(X, Q, 5)[0])
+
+
+@pytest.mark.parametrize("batch_size", [0, -1, True, 2.5])
+def test_a_batch_size_that_inserts_nothing_is_refused(client, data, batch_size):
+    vectordb.create_collection(client, "docs", DIM)
+    with pytest.raises(ValueError, match="batch_size must be a positive int"):
+        vectordb.insert(client, "docs", data[0], batch_size=batch_size)
+
+
+def test_records_may_not_carry_the_key_or_vector(client, data):
+    vectordb.create_collection(client, "docs", DIM)
+    with pytest.raises(ValueError, match="without 'id' or 'vector'"):
+        vectordb.insert(client, "docs", data[0][:2], records=[{"id": 5}, {}])
+
+
+def test_a_build_parameter_the_engine_would_ignore_is_refused(client, data):
+    vectordb.create_collection(client, "docs", DIM)
+    vectordb.insert(client, "docs", data[0])
+    with pytest.raises(ValueError, match=r"HNSW takes the build parameters \['M', 'efConstruction'\], not \['m'\]"):
+        vectordb.build_index(client, "docs", "HNSW", metric="cosine", params={"m": 8})
+
+
+def test_a_refusal_says_what_milvus_said(client, data):
+    """pymilvus 3's MilvusException has an empty repr; the error must carry its code and message."""
+    with pytest.raises(vectordb.VectorDBError, match=r"Milvus refused describe_collection\(\): \w*Exception "
+                                                     r"\(code \d+\): .*'nope'"):
+        vectordb.search(client, "nope", data[1])

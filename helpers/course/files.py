@@ -1,14 +1,15 @@
-"""Atomic file writes: a reader sees the old file or the new one, never half of one.
+"""Atomic file writes (a reader sees the old file or the new one, never half of one) and folder locks.
 
 Introduced in notebooks/03_flat_index.ipynb (saving an index).
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 
 def _mode_for(path: Path) -> int:
@@ -52,3 +53,32 @@ def atomic_write_json(path: str | os.PathLike, obj: Any) -> None:
         raise type(err)(f"cannot save this object as JSON to {path} ({err}): use dicts, lists, str, int, finite "
                         "float, bool and None (convert numpy values with .tolist() or float())") from None
     atomic_write_bytes(path, (text + "\n").encode("utf-8"))
+
+
+@contextlib.contextmanager
+def locked_folder(path: str | os.PathLike, exclusive: bool) -> Iterator[None]:
+    """flock on the folder itself: exclusive for a save, shared for a load (no lock file is left behind).
+
+    Without fcntl (Windows) this does nothing: saves stay atomic, concurrent ones are not serialised.
+    """
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def fsync_dir(path: str | os.PathLike) -> None:
+    """Flush a folder's entries (renames) to disk, where the platform and file system allow it."""
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

@@ -72,6 +72,9 @@ def ray_encode(texts: Sequence[str], encoder_kwargs: dict | None = None, actors:
     for name, value in (("actors", actors), ("batch_size", batch_size), ("threads_per_actor", threads_per_actor)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise ValueError(f"{name} must be a positive int, got {value!r}")
+    if not texts:  # nothing to ship: the answer is (0, dim), the shape TextEncoder.encode([]) gives
+        from helpers.encode.embed import TextEncoder
+        return TextEncoder(**dict(encoder_kwargs or {})).encode([])
     if not ray.is_initialized():
         raise RuntimeError("Ray is not running: call helpers.encode.distributed.start_local_ray() first "
                            "(or ray.init(address=...) to join a cluster)")
@@ -91,7 +94,7 @@ def ray_encode(texts: Sequence[str], encoder_kwargs: dict | None = None, actors:
         rows.append(batch["row"])
         vectors.append(batch["vector"])
     if not rows:
-        return np.empty((0, 0), dtype=np.float32)
+        raise RuntimeError(f"Ray returned no rows for {len(texts)} texts: the actors produced nothing")
     rows, vectors = np.concatenate(rows), np.concatenate(vectors).astype(np.float32, copy=False)
     if not np.array_equal(np.sort(rows), np.arange(len(texts))):
         raise RuntimeError(f"Ray returned {len(rows)} rows for {len(texts)} texts; some were lost or repeated")

@@ -82,6 +82,9 @@ def sweep(X: np.ndarray, Q: np.ndarray, configs: list[Config], exact: np.ndarray
     Q = np.ascontiguousarray(Q, dtype=np.float32)
     if X.ndim != 2 or Q.ndim != 2 or X.shape[1] != Q.shape[1]:
         raise ValueError(f"X (n, d) and Q (nq, d) must share d, got {X.shape} and {Q.shape}")
+    if len(X) < k:
+        raise ValueError(f"k={k} but X holds {len(X)} vectors: no index can return {k} neighbours, and the "
+                         f"missing slots would count as misses; use k <= {len(X)}")
     if exact.shape != (len(Q), k):
         raise ValueError(f"exact must hold the exact top {k} ids of each query, shape {(len(Q), k)}, got {exact.shape}")
     rows = []

@@ -82,9 +82,15 @@ def nprobe_for_question(answer: Any, ivf: Any, query: Any, exact_ids: Any) -> Ve
 
 
 def raw_ivf_index(answer: Any, Q: Any, exact: Any, n_vectors: int, target: float = 0.95) -> Verdict:
-    """Exercise 04.3: a trained, filled faiss IVF index (built with faiss itself) reaching recall@10 >= target."""
+    """Exercise 04.3: a faiss IVF index (built with faiss itself) at the smallest nprobe reaching recall@10 >= target.
+
+    Refuses the answers that make IVF exact search in disguise: one list (nlist=1), more lists than the
+    training rule allows (n // 39), or every list probed (nprobe = nlist); and checks that one list fewer
+    (nprobe - 1) falls below the target, so that the nprobe is the smallest.
+    """
     import faiss
     from helpers.evaluate.metrics import neighbour_recall
+    from helpers.search.index import MIN_POINTS_PER_LIST
     if not isinstance(answer, faiss.Index):
         return _report(False, f"answer with the faiss index itself (faiss.IndexIVFFlat or index_factory's result), "
                               f"got {type(answer).__name__}")
@@ -100,9 +106,33 @@ def raw_ivf_index(answer: Any, Q: Any, exact: Any, n_vectors: int, target: float
     if answer.ntotal != n_vectors:
         return _report(False, f"the index holds {answer.ntotal:,} vectors, not the {n_vectors:,} paragraphs: "
                               "index.add(P) once, after training")
-    _, ids = answer.search(np.asarray(Q, dtype=np.float32), 10)
-    recall = neighbour_recall(ids, np.asarray(exact))
+    most = n_vectors // MIN_POINTS_PER_LIST
+    if ivf.nlist < 2:
+        return _report(False, "with nlist=1 every query scans the one list, the whole corpus: that is flat search "
+                              "with extra steps; use your nlist from exercise 1")
+    if ivf.nlist > most:
+        return _report(False, f"nlist={ivf.nlist} gives k-means {n_vectors / ivf.nlist:.1f} training points per list; "
+                              f"the training rule allows at most n // {MIN_POINTS_PER_LIST} = {most} lists")
+    Q = np.asarray(Q, dtype=np.float32)
+    exact = np.asarray(exact)
+    chosen = ivf.nprobe
+
+    def recall_at(nprobe: int) -> float:
+        ivf.nprobe = nprobe
+        try:
+            return neighbour_recall(answer.search(Q, 10)[1], exact)
+        finally:
+            ivf.nprobe = chosen  # leave the learner's index as it was given
+
+    recall = recall_at(chosen)
     if recall < target:
-        return _report(False, f"recall@10 {recall:.4f} at nprobe={ivf.nprobe} (faiss's default is 1): "
+        return _report(False, f"recall@10 {recall:.4f} at nprobe={chosen} (faiss's default is 1): "
                               f"set index.nprobe until recall reaches {target}")
-    return _report(True, f"faiss IVF index with nlist={ivf.nlist}, nprobe={ivf.nprobe}: recall@10 {recall:.4f}")
+    if chosen >= ivf.nlist:
+        return _report(False, f"nprobe={chosen} probes all {ivf.nlist} lists, which is exact search: find the "
+                              f"smallest nprobe that reaches {target}")
+    if chosen > 1 and (fewer := recall_at(chosen - 1)) >= target:
+        return _report(False, f"nprobe={chosen} reaches recall@10 {recall:.4f}, but nprobe={chosen - 1} already "
+                              f"reaches {fewer:.4f}: find the smallest")
+    return _report(True, f"faiss IVF index with nlist={ivf.nlist}, nprobe={chosen} (the smallest that reaches "
+                         f"{target}): recall@10 {recall:.4f}")

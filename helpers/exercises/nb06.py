@@ -12,18 +12,40 @@ import numpy as np
 from helpers.exercises._verdict import Verdict, _int_answer, _report
 
 
-def zero_shot_label(answer: Any, labels: Any, label_vectors: Any, image_vector: Any) -> Verdict:
-    """Exercise 06.1: the label whose text vector has the highest cosine with the photo's vector."""
-    labels = list(labels)
-    scores = np.asarray(label_vectors, dtype=np.float64) @ np.asarray(image_vector, dtype=np.float64)
-    want = labels[int(np.argmax(scores))]
-    if not isinstance(answer, str) or answer not in labels:
-        return _report(False, f"answer with one of the label strings, e.g. {labels[0]!r}; got {answer!r}")
-    if answer == want:
-        return _report(True, f"{want!r} has the highest cosine ({scores.max():.3f}) with the photo.")
-    if answer == labels[int(np.argmin(scores))]:
-        return _report(False, "that label has the LOWEST cosine; cosines are similarities: take the argmax")
-    return _report(False, f"{answer!r} scores {scores[labels.index(answer)]:.3f}; another label scores higher")
+# Exercise 06.1: a factor within this relative distance of the right one is the same answer (float32
+# cosines against float64 move the ratio by about 1e-7; trying factors by hand would take many runs).
+STRETCH_TOLERANCE = 1e-5
+
+
+def stretch_to_win(answer: Any, text_vectors: Any, image_vectors: Any, photo: int, share: float = 0.5) -> Verdict:
+    """Exercise 06.1: the smallest factor on one photo's vector that makes it rank first under "ip" for `share` of the texts.
+
+    Photo `photo` ranks first for a text t once f * cos(t, photo) exceeds t's best cosine with any other
+    photo, so each text switches at the ratio of the two; the answer is the ceil(share * n)-th smallest ratio.
+    """
+    texts, images = np.asarray(text_vectors, dtype=np.float64), np.asarray(image_vectors, dtype=np.float64)
+    cos = texts @ images.T
+    own, rival = cos[:, photo], np.delete(cos, photo, axis=1).max(axis=1)
+    need = np.sort(np.where(own > 0, rival / own, np.inf))
+    wanted = int(np.ceil(share * len(texts)))
+    want = float(need[wanted - 1])
+    if isinstance(answer, bool) or not isinstance(answer, (int, float, np.integer, np.floating)):
+        return _report(False, f"answer with one number, the factor f, got {answer!r:.60}")
+    got = float(answer)
+
+    def wins(f: float) -> int:
+        return int((f * own > rival).sum())
+
+    if abs(got - want) <= STRETCH_TOLERANCE * abs(want):
+        return _report(True, f"f = {want:.4f}: from just above it, photo {photo} ranks first for {wanted} of the "
+                             f"{len(texts)} texts ({wins(1.0)} at its own length)")
+    if got < want:
+        return _report(False, f"at f = {got:.4f} photo {photo} ranks first for {wins(got)} of the {len(texts)} texts, "
+                              f"fewer than {wanted}: each text switches once f * cos(text, photo {photo}) beats its "
+                              "best cosine with any other photo")
+    return _report(False, f"at f = {got:.4f} photo {photo} ranks first for {wins(got)} texts, but a smaller factor "
+                          f"already reaches {wanted}: find the factor at which the {wanted}th text switches "
+                          f"(within a relative {STRETCH_TOLERANCE:g})")
 
 
 def explained_neighbours(answer: Any, image_vectors: Any, class_probs: Any, classes: Any, photo: int,

@@ -47,13 +47,15 @@ def _window_ends(word: list[int], size: int, overlap: int) -> list[tuple[int, in
 
     while True:
         e = min(s + size, n)
-        if e < n and word_start(e) > s:    # do not cut a word in two unless it is longer than a window
+        # do not cut a word in two, unless snapping back would leave a window no longer than the overlap
+        # (words long against the window): then the promised overlap wins and the word is cut
+        if e < n and word_start(e) - s > overlap:
             e = word_start(e)
         spans.append((s, e))
         if e >= n:
             return spans
-        nxt = word_start(max(e - overlap, s + 1))
-        s = nxt if nxt > s else max(e - overlap, s + 1)
+        nxt = word_start(e - overlap)      # e - s > overlap here, so e - overlap > s: the windows move on
+        s = nxt if nxt > s else e - overlap
 
 
 def token_windows(text: str, tokenizer: Any, size: int, overlap: int = 0) -> list[Chunk]:

@@ -66,17 +66,31 @@ class VectorIndex:
         """True for similarities (cosine, ip); False for squared L2 distances."""
         return self.metric != "l2"
 
+    def _ivf_part(self) -> faiss.IndexIVF | None:
+        """The IVF stage: the index itself for kind 'ivf', the IVF inside a factory string's wrappers, or None."""
+        if self.kind == "ivf":
+            return self.faiss_index
+        if self.kind == "flat":
+            return None
+        return next((p for p in ann.parts(self.faiss_index) if isinstance(p, faiss.IndexIVF)), None)
+
     @property
     def nlist(self) -> int | None:
-        return int(self.faiss_index.nlist) if self.kind == "ivf" else None
+        ivf = self._ivf_part()
+        return None if ivf is None else int(ivf.nlist)
 
     @property
     def nprobe(self) -> int | None:
-        return int(self.faiss_index.nprobe) if self.kind == "ivf" else None
+        ivf = self._ivf_part()
+        return None if ivf is None else int(ivf.nprobe)
 
     @nprobe.setter
     def nprobe(self, value: int) -> None:
-        self.faiss_index.nprobe = _check_nprobe(value, self.nlist)
+        ivf = self._ivf_part()
+        if ivf is None:
+            raise ValueError(f"nprobe applies to IVF indexes; this one is {self.kind!r}, which has no lists "
+                             "(for HNSW pass efSearch= to search)")
+        ivf.nprobe = _check_nprobe(value, int(ivf.nlist))
 
     def __repr__(self) -> str:
         ivf = f", nlist={self.nlist}, nprobe={self.nprobe}" if self.kind == "ivf" else ""
@@ -194,28 +208,39 @@ def _ivf(X: np.ndarray, metric: str, nlist: Any, nprobe: Any, seed: int) -> fais
 
 
 def build_index(X: Any, kind: str = "flat", metric: str = "cosine", nlist: int | None = None,
-                nprobe: int = 1, seed: int = 0, model_id: str | None = None, **factory_options: Any) -> VectorIndex:
-    """Index the rows of X: kind "flat" (exact), "ivf" (nlist k-means lists, nprobe searched) or a faiss factory string."""
+                nprobe: int | None = None, seed: int = 0, model_id: str | None = None,
+                **factory_options: Any) -> VectorIndex:
+    """Index the rows of X: kind "flat" (exact), "ivf" (nlist k-means lists, nprobe searched) or a faiss factory string.
+
+    nprobe (default 1, faiss's) is the number of lists an IVF index searches, for kind "ivf" or a factory
+    string with an IVF stage; a factory string sets its own nlist ("IVF1024,..."), so nlist is refused there.
+    """
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
     if model_id is not None and not isinstance(model_id, str):
         raise TypeError(f"model_id must be a str (the id of the model that made the vectors) or None, got {model_id!r}")
     # --- ch08 (notebook 08): any other kind is a faiss factory string, built by helpers.search.ann ---
     if kind not in KINDS:
-        return _build_factory(X, kind, metric, seed, model_id, factory_options)
+        if nlist is not None:
+            raise ValueError(f"nlist={nlist!r}: a factory string sets its own number of lists (the N of 'IVFN,...'); "
+                             f"write it into kind (e.g. 'IVF{nlist},Flat') and drop nlist")
+        built = _build_factory(X, kind, metric, seed, model_id, factory_options)
+        if nprobe is not None:
+            built.nprobe = nprobe
+        return built
     if factory_options:
         raise TypeError(f"{sorted(factory_options)} apply only to factory-string kinds such as 'HNSW32,Flat'")
     # --- end ch08 ---
-    if kind == "flat" and nlist is not None:
-        raise ValueError(f"nlist={nlist!r} applies to kind='ivf' only; a flat index has no lists: drop nlist "
-                         "or pass kind='ivf'")
+    if kind == "flat" and (nlist is not None or nprobe is not None):
+        raise ValueError(f"{'nlist' if nlist is not None else 'nprobe'}={nlist if nlist is not None else nprobe!r} "
+                         "applies to kind='ivf' only; a flat index has no lists: drop it or pass kind='ivf'")
     X = as_vectors(X, "X", metric=metric)
     if len(X) == 0:
         raise ValueError("X is empty (0 vectors): there is nothing to index")
     if kind == "flat":
         index = faiss.IndexFlatL2(X.shape[1]) if metric == "l2" else faiss.IndexFlatIP(X.shape[1])
     else:
-        index = _ivf(X, metric, nlist, nprobe, seed)
+        index = _ivf(X, metric, nlist, 1 if nprobe is None else nprobe, seed)
     index.add(X)
     return VectorIndex(index, metric, kind, model_id)
 

@@ -14,14 +14,20 @@ N: the number of documents; df(t): how many contain t. A token repeated in the q
 Lengths are exact here (Lucene itself stores them in one lossy byte).
 
 Saved as two files, never pickle: `bm25.npz` (term counts, lengths) and `bm25.json` (settings,
-vocabulary, a checksum of the npz), each written atomically, the JSON last.
+vocabulary, a checksum of the npz), committed as a pair the way helpers.search.store saves a FAISS
+index: the npz is written under its content's name (`bm25.<sha256[:16]>.npz`), then the JSON is
+replaced atomically (the commit), then the npz is renamed to `bm25.npz`. A save interrupted at any
+moment leaves a folder that loads as the old index or the new one, and savers hold an exclusive
+flock on the folder (loaders a shared one), so two processes saving at once take turns.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
 import os
+import re
 import warnings
 from pathlib import Path
 from typing import Any, Sequence
@@ -31,12 +37,34 @@ import numpy as np
 import scipy.sparse as sp
 import Stemmer
 
-from helpers.course.files import atomic_write_bytes, atomic_write_json
+from helpers.course.files import atomic_write_bytes, atomic_write_json, fsync_dir, locked_folder
 from helpers.search._validate import check_int
 from helpers.search.fusion import top_k
 
 FORMAT = "helpers.lexical.BM25Index/1"  # the name of a file format, kept when modules move
 ARRAYS, META = "bm25.npz", "bm25.json"
+_PENDING = re.compile(r"^bm25\.[0-9a-f]{16}\.npz$")
+_TEMPORARY = re.compile(r"^\.bm25\.(npz|json|[0-9a-f]{16}\.npz)\..+\.tmp$")
+
+
+def _step(name: str) -> None:
+    """Called between the steps of a save; tests replace it to crash (or SIGKILL) at each step."""
+
+
+def _pending(sha: str) -> str:
+    return f"bm25.{sha[:16]}.npz"
+
+
+def _clean(path: Path) -> None:
+    """Finish a save that a crash cut after its commit, then delete what crashed saves left."""
+    sha = None
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        sha = json.loads((path / META).read_text(encoding="utf-8")).get("arrays_sha256")
+    if isinstance(sha, str) and (path / _pending(sha)).is_file():
+        os.replace(path / _pending(sha), path / ARRAYS)  # the commit happened: roll forward
+    for entry in path.iterdir():
+        if _PENDING.match(entry.name) or _TEMPORARY.match(entry.name):
+            entry.unlink(missing_ok=True)
 
 
 def _texts(texts: Any, name: str) -> list[str]:
@@ -157,38 +185,47 @@ class BM25Index:
         return np.concatenate(out_s), np.concatenate(out_i)
 
     def save(self, path: str | os.PathLike) -> Path:
-        """Write bm25.npz (term counts, lengths), then bm25.json (settings, vocabulary, checksum) into `path`."""
+        """Write bm25.npz (term counts, lengths) and bm25.json (settings, vocabulary, checksum) into the
+        folder `path`, all-or-nothing and one saver at a time (see the module docstring)."""
+        if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
+            raise TypeError(f"path must be a folder path (str or pathlib.Path), got {type(path).__name__}")
         path = Path(path)
+        if path.exists() and not path.is_dir():
+            raise NotADirectoryError(f"{path} is a file; BM25Index.save writes {META} and {ARRAYS} into a folder")
         buffer = io.BytesIO()
         np.savez(buffer, data=self.tf.data, indices=self.tf.indices, indptr=self.tf.indptr,
                  shape=np.array(self.tf.shape), allow_pickle=False)
         blob = buffer.getvalue()
-        atomic_write_bytes(path / ARRAYS, blob)
+        sha = hashlib.sha256(blob).hexdigest()
         vocab = sorted(self.vocab, key=self.vocab.get)
-        atomic_write_json(path / META, {
-            "format": FORMAT, "k1": self.k1, "b": self.b, "stopwords": self.stopwords,
-            "stemmer": self.stemmer_language, "n_docs": self.n_docs, "vocab": vocab,
-            "arrays_file": ARRAYS, "arrays_sha256": hashlib.sha256(blob).hexdigest(),
-            "bm25s_version": bm25s.__version__})
+        meta = {"format": FORMAT, "k1": self.k1, "b": self.b, "stopwords": self.stopwords,
+                "stemmer": self.stemmer_language, "n_docs": self.n_docs, "vocab": vocab,
+                "arrays_file": ARRAYS, "arrays_sha256": sha, "bm25s_version": bm25s.__version__}
+        path.mkdir(parents=True, exist_ok=True)
+        with locked_folder(path, exclusive=True):
+            _clean(path)
+            pending = path / _pending(sha)
+            try:
+                atomic_write_bytes(pending, blob)
+                _step("arrays written")
+                atomic_write_json(path / META, meta)  # the commit
+            except BaseException:
+                pending.unlink(missing_ok=True)
+                raise
+            _step("json written")
+            os.replace(pending, path / ARRAYS)
+            fsync_dir(path)
+            _step("done")
         return path
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "BM25Index":
         """Read a folder written by `save`, checking that its two files belong together."""
         path = Path(path)
-        for name in (META, ARRAYS):
-            if not (path / name).is_file():
-                raise FileNotFoundError(f"{path / name} is missing; BM25Index.save writes {META} and {ARRAYS}")
-        try:
-            meta = json.loads((path / META).read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as err:
-            raise ValueError(f"{path / META} is corrupt ({err}); save the index again") from None
-        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-            raise ValueError(f"{path / META} is not a {FORMAT} file; was it written by BM25Index.save?")
-        blob = (path / ARRAYS).read_bytes()
-        if hashlib.sha256(blob).hexdigest() != meta.get("arrays_sha256"):
-            raise ValueError(f"{path / ARRAYS} does not match {META} (checksum differs): the two were not "
-                             "saved together or one is corrupt; save the index again")
+        if not (path / META).is_file():
+            raise FileNotFoundError(f"{path / META} is missing; BM25Index.save writes {META} and {ARRAYS}")
+        with locked_folder(path, exclusive=False):
+            meta, blob = cls._read_pair(path)
         with np.load(io.BytesIO(blob), allow_pickle=False) as arrays:
             tf = sp.csr_matrix((arrays["data"], arrays["indices"], arrays["indptr"]), shape=tuple(arrays["shape"]))
         if tf.shape != (meta["n_docs"], len(meta["vocab"])):
@@ -199,3 +236,24 @@ class BM25Index:
         index.vocab = {t: i for i, t in enumerate(meta["vocab"])}
         index._build(tf)
         return index
+
+    @staticmethod
+    def _read_pair(path: Path) -> tuple[dict, bytes]:
+        """bm25.json and the npz its checksum names: bm25.npz, or a committed bm25.<sha>.npz."""
+        try:
+            meta = json.loads((path / META).read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            raise ValueError(f"{path / META} is corrupt ({err}); save the index again") from None
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+            raise ValueError(f"{path / META} is not a {FORMAT} file; was it written by BM25Index.save?")
+        sha = meta.get("arrays_sha256")
+        candidates = [path / ARRAYS] + ([path / _pending(sha)] if isinstance(sha, str) else [])
+        if not any(c.is_file() for c in candidates):
+            raise FileNotFoundError(f"{path / ARRAYS} is missing; BM25Index.save writes {META} and {ARRAYS}")
+        for candidate in candidates:
+            with contextlib.suppress(FileNotFoundError):
+                blob = candidate.read_bytes()
+                if hashlib.sha256(blob).hexdigest() == sha:
+                    return meta, blob
+        raise ValueError(f"{path / ARRAYS} does not match {META} (checksum differs): the two were not "
+                         "saved together or one is corrupt; save the index again")

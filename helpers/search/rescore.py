@@ -56,19 +56,43 @@ def rescore(Q: Any, candidates: Any, store: Any, k: int = 10, ranges: Any = None
 
     `store` rows are float32 vectors, or int8 codes from sentence-transformers' quantize_embeddings with the
     `ranges` (2, d) it used (then the codes are mapped back to floats first). Candidate id -1 (a slot stage 1
-    could not fill) is skipped.
+    could not fill) and a repeat of an id already listed for the query are skipped: a top k never holds an
+    id twice, and a slot no candidate fills has id -1 and score -inf.
     """
     Q = np.ascontiguousarray(Q, dtype=np.float32)
     candidates = np.asarray(candidates)
     if Q.ndim != 2 or candidates.ndim != 2 or len(Q) != len(candidates):
         raise ValueError(f"Q (nq, d) and candidates (nq, depth) must have one row per query, got {Q.shape} and "
                          f"{candidates.shape}")
+    if not np.isfinite(Q).all():
+        raise ValueError(f"Q rows {np.flatnonzero(~np.isfinite(Q).all(axis=1))[:5].tolist()} contain NaN or inf: "
+                         "re-encode those queries (every score would be NaN)")
+    if candidates.dtype == bool or not np.issubdtype(candidates.dtype, np.integer):
+        raise TypeError(f"candidates must be integer ids from stage 1 (-1 for an empty slot), got {candidates.dtype}")
+    if getattr(store, "ndim", None) != 2:
+        raise TypeError("store must be a 2-d array of stored rows (open_store(path) gives one)")
+    if store.dtype == np.uint8:
+        raise ValueError("the store holds uint8 rows, which are packed binary codes: rescoring needs the full "
+                         "float32 vectors (or int8 codes with their ranges); save those with save_store")
+    if candidates.size and candidates.max() >= len(store):
+        raise ValueError(f"candidate id {int(candidates.max())} is beyond the store's {len(store)} rows: stage 1 "
+                         "and the store must index the same vectors in the same order")
+    if candidates.size and candidates.min() < -1:
+        raise ValueError(f"candidate id {int(candidates.min())} is negative; only -1 marks an empty slot")
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= candidates.shape[1]:
         raise ValueError(f"k must be an int between 1 and the depth {candidates.shape[1]}, got {k!r}: "
                          "fetch more candidates in stage 1")
     if store.shape[1] != Q.shape[1]:
         raise ValueError(f"the store holds {store.shape[1]}-d rows but the queries are {Q.shape[1]}-d")
     valid = candidates >= 0
+    # a candidate listed twice for one query (two stage-1 lists, a merge) counts once: keep its first slot
+    first = np.zeros_like(valid)
+    order_ids = np.argsort(candidates, axis=1, kind="stable")
+    sorted_ids = np.take_along_axis(candidates, order_ids, axis=1)
+    new_id = np.ones_like(sorted_ids, dtype=bool)
+    new_id[:, 1:] = sorted_ids[:, 1:] != sorted_ids[:, :-1]
+    np.put_along_axis(first, order_ids, new_id, axis=1)
+    valid &= first
     safe = np.where(valid, candidates, 0)
     unique, inverse = np.unique(safe, return_inverse=True)  # read each row once, in file order
     rows = np.asarray(store[unique])
@@ -83,4 +107,5 @@ def rescore(Q: Any, candidates: Any, store: Any, k: int = 10, ranges: Any = None
     scores = np.einsum("qd,qcd->qc", Q, vectors)
     scores[~valid] = -np.inf
     order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
-    return np.take_along_axis(scores, order, axis=1), np.take_along_axis(candidates, order, axis=1).astype(np.int64)
+    ids = np.where(valid, candidates, -1)  # a skipped slot (empty or repeated) that reaches the top k says -1
+    return np.take_along_axis(scores, order, axis=1), np.take_along_axis(ids, order, axis=1).astype(np.int64)

@@ -32,7 +32,7 @@ from typing import Any, Iterator
 import faiss
 import numpy as np
 
-from helpers.course.files import atomic_write_bytes
+from helpers.course.files import atomic_write_bytes, fsync_dir, locked_folder
 from helpers.search.index import KINDS, MAX_SQUARED_NORM, METRICS, VectorIndex, _as_vector_index
 
 FORMAT, OLD_FORMATS = "helpers.index/2", ("helpers.index/1",)  # names of a file format, kept when modules move
@@ -50,29 +50,8 @@ def _pending_name(sha: str) -> str:
     return f"index.{sha[:16]}.faiss"
 
 
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):  # not every platform / file system can fsync a folder
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-@contextlib.contextmanager
-def _locked(path: Path, exclusive: bool) -> Iterator[None]:
-    """flock on the folder itself: exclusive for a save, shared for a load (no-op without fcntl)."""
-    try:
-        import fcntl
-    except ImportError:  # Windows: no flock; saves are still atomic, concurrent ones not serialised
-        yield
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
-        yield
-    finally:
-        os.close(fd)  # closing releases the lock
+_fsync_dir = fsync_dir   # helpers.course.files: shared with helpers.search.lexical's BM25 saves
+_locked = locked_folder
 
 
 def _json_default(value: Any) -> Any:

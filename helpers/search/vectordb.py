@@ -19,6 +19,11 @@ from helpers.search._validate import check_int
 
 METRICS = {"cosine": "COSINE", "ip": "IP", "l2": "L2"}
 ID_FIELD, VECTOR_FIELD = "id", "vector"
+# The build parameters each index type takes, as Milvus spells them (case matters: HNSW's is "M").
+# Milvus Lite stores and describes any name it is given, even one its engine ignores ({"m": 8}
+# built M=16), so a name outside this list is refused before the build.
+BUILD_PARAMS = {"FLAT": set(), "IVF_FLAT": {"nlist"}, "IVF_SQ8": {"nlist"}, "IVF_PQ": {"nlist", "m", "nbits"},
+                "HNSW": {"M", "efConstruction"}}
 
 
 class VectorDBError(RuntimeError):
@@ -35,7 +40,14 @@ def _client_call(client: Any, method: str, *args: Any, **kwargs: Any) -> Any:
     try:
         return getattr(client, method)(*args, **kwargs)
     except Exception as err:  # pymilvus raises many kinds; name the call and keep the cause
-        raise VectorDBError(f"Milvus refused {method}(): {err!r}") from err
+        raise VectorDBError(f"Milvus refused {method}(): {_reason(err)}") from err
+
+
+def _reason(err: Exception) -> str:
+    """What went wrong, in words: pymilvus 3's exceptions have an empty repr but a code and a message."""
+    message = getattr(err, "message", None) or str(err) or repr(err)
+    code = getattr(err, "code", None)
+    return f"{type(err).__name__}" + (f" (code {code})" if code is not None else "") + f": {message}"
 
 
 def _check_name(name: Any) -> str:
@@ -45,21 +57,29 @@ def _check_name(name: Any) -> str:
     return name
 
 
-def create_collection(client: Any, name: str, dim: int, metric: str = "cosine",
-                      text_fields: dict[str, int] | None = None, int_fields: Sequence[str] = (),
-                      replace: bool = False) -> None:
+def create_collection(client: Any, name: str, dim: int, text_fields: dict[str, int] | None = None,
+                      int_fields: Sequence[str] = (), replace: bool = False) -> None:
     """Create `name` with an int64 primary key `id`, a float vector of `dim`, and scalar fields.
 
     `text_fields` maps a field name to its maximum length in characters (VARCHAR); `int_fields`
     are INT64. An existing collection is refused unless `replace=True` (then it is dropped first).
+    The metric belongs to the index, so it is `build_index`'s argument: until an index is built,
+    Milvus searches by brute force with COSINE.
     """
     from pymilvus import DataType, MilvusClient
 
     _check_name(name)
     if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 1:
         raise ValueError(f"dim must be a positive int (the vectors' length, 384 for all-MiniLM-L6-v2), got {dim!r}")
-    if metric not in METRICS:
-        raise ValueError(f"metric must be one of {sorted(METRICS)}, got {metric!r}")
+    fields = [*(text_fields or {}), *int_fields]
+    clash = sorted({f for f in fields if f in (ID_FIELD, VECTOR_FIELD)} | {f for f in fields if fields.count(f) > 1})
+    if clash:
+        raise ValueError(f"scalar field names {clash} clash with {ID_FIELD!r}, {VECTOR_FIELD!r} or each other; "
+                         "give each scalar field its own name")
+    for field, length in (text_fields or {}).items():
+        if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or not 1 <= length <= 65535:
+            raise ValueError(f"text_fields[{field!r}] must be a maximum length from 1 to 65,535 characters "
+                             f"(Milvus's VARCHAR limit), got {length!r}")
     if _client_call(client, "has_collection", name):
         if not replace:
             raise VectorDBError(f"collection {name!r} already exists; pass replace=True to drop and "
@@ -102,18 +122,37 @@ def _as_matrix(X: Any, dim: int, name: str) -> np.ndarray:
 
 def insert(client: Any, name: str, vectors: Any, records: Sequence[dict] | None = None,
            ids: Sequence[int] | None = None, batch_size: int = 1000) -> int:
-    """Insert rows (id, vector, **record); ids default to 0..n-1. Returns the number inserted."""
+    """Insert rows (id, vector, **record); ids default to 0..n-1. Returns the number inserted.
+
+    Milvus keeps one row per primary key, so an id already in the collection is refused (a second
+    chunk inserted with default ids would silently replace the first): give each chunk its own ids,
+    or use `client.upsert` to replace rows on purpose.
+    """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int (rows per insert call), got {batch_size!r}")
     X = _as_matrix(vectors, collection_dim(client, name), "vectors")
     ids = np.arange(len(X)) if ids is None else np.asarray(ids)
     records = [{}] * len(X) if records is None else list(records)
-    if len(ids) != len(X) or len(records) != len(X):
+    if ids.ndim != 1 or len(ids) != len(X) or len(records) != len(X):
         raise ValueError(f"got {len(X)} vectors, {len(ids)} ids and {len(records)} records: give one of "
                          "each per row, in the same order")
-    if not np.issubdtype(ids.dtype, np.integer) or len(np.unique(ids)) != len(ids):
+    if ids.dtype == bool or not np.issubdtype(ids.dtype, np.integer) or len(np.unique(ids)) != len(ids):
         raise ValueError("ids must be distinct integers (the collection's int64 primary key)")
+    if not all(isinstance(r, dict) and ID_FIELD not in r and VECTOR_FIELD not in r for r in records):
+        raise ValueError(f"each record must be a dict of scalar fields without {ID_FIELD!r} or {VECTOR_FIELD!r} "
+                         "(those come from ids and vectors)")
+    taken = []
+    for start in range(0, len(ids), 1000):
+        chunk = ", ".join(str(int(i)) for i in ids[start:start + 1000])
+        taken += [row[ID_FIELD] for row in _client_call(client, "query", name, filter=f"{ID_FIELD} in [{chunk}]",
+                                                        output_fields=[ID_FIELD])]
+    if taken:
+        raise VectorDBError(f"{len(taken)} of these ids are already in {name!r} (e.g. {sorted(taken)[:5]}): Milvus "
+                            "would keep one row per id and lose the other. Pass ids that continue after the rows "
+                            "already inserted, or use client.upsert to replace rows on purpose")
     rows = [{ID_FIELD: int(i), VECTOR_FIELD: x.tolist(), **r} for i, x, r in zip(ids, X, records)]
-    for start in range(0, len(rows), batch_size):
-        _client_call(client, "insert", name, rows[start:start + batch_size])
+    for start in range(0, len(rows), int(batch_size)):
+        _client_call(client, "insert", name, rows[start:start + int(batch_size)])
     return len(rows)
 
 
@@ -127,6 +166,10 @@ def build_index(client: Any, name: str, index_type: str, metric: str = "cosine",
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {sorted(METRICS)}, got {metric!r}")
     params = dict(params or {})
+    unknown = sorted(set(params) - BUILD_PARAMS.get(index_type, set(params)))
+    if unknown:
+        raise ValueError(f"{index_type} takes the build parameters {sorted(BUILD_PARAMS[index_type]) or 'none'}, "
+                         f"not {unknown} (Milvus's names are case-sensitive; an unknown one is stored and ignored)")
     # Release, then flush: rows still in a growing segment are searched by brute force, and Milvus Lite
     # indexes rows flushed while the collection is loaded in a background thread; released, it leaves
     # the build to load_collection below, which returns once every segment's index is built.
