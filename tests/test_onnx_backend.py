@@ -44,6 +44,10 @@ def test_files_live_beside_the_embedding_cache(onnx_cache, fp32, int8):
     assert fp32.onnx.path.parent == onnx_cache and int8.onnx.path.parent == onnx_cache
     assert onnx_backend.is_intact(fp32.onnx.path) and onnx_backend.is_intact(int8.onnx.path)
     assert int8.onnx.path.stat().st_size < fp32.onnx.path.stat().st_size / 3  # 8-bit weights
+    # the cold chain export -> fused -> int8 was built in this fresh folder without a deadlock, and the
+    # builds left nothing else in the shared folder (quantize_dynamic's "-inferred.onnx" included)
+    assert sorted({p.suffix for p in onnx_cache.iterdir()}) == [".json", ".onnx"]
+    assert not [p for p in onnx_cache.iterdir() if "inferred" in p.name or p.name.startswith(".build-")]
 
 
 def test_fp32_onnx_equals_torch(stsb_texts, torch_encoder, fp32):

@@ -92,21 +92,32 @@ def is_intact(path: str | os.PathLike) -> bool:
         return False
 
 
-def _cached(name: str, settings: dict, build: Callable[[Path], None]) -> Path:
-    """The intact file for `settings`, else build it into a temporary file and install it atomically."""
-    from helpers.course.files import atomic_write_bytes, atomic_write_json
+def _cached(name: str, settings: dict, build: Callable[[Path, Path | None], None],
+            source: Callable[[], Path] | None = None) -> Path:
+    """The intact file for `settings`, else build it into a temporary file and install it atomically.
+
+    `source` resolves the previous stage (itself cached) and is called only when this file must be
+    built, before this file's lock is taken: one process never holds two locks, so a chain of stages
+    cannot deadlock. Builders of one file take turns on the cache folder's lock (two processes, or Ray
+    actors on a cold cache, used to race); whoever waited finds the file built and intact.
+    """
+    from helpers.course.files import atomic_write_bytes, atomic_write_json, locked_folder
     key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:24]
     path = onnx_dir() / f"{name}-{key}.onnx"
     if is_intact(path):
         return path
+    previous = source() if source is not None else None
     path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=path.parent, prefix=".build-") as tmp:
-        out = Path(tmp) / "model.onnx"
-        build(out)
-        data = out.read_bytes()
-    atomic_write_bytes(path, data)  # the file first, then the manifest that vouches for it
-    atomic_write_json(path.with_suffix(".json"), {
-        "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(), "settings": settings})
+    with locked_folder(path.parent, exclusive=True):
+        if is_intact(path):
+            return path
+        with tempfile.TemporaryDirectory(dir=path.parent, prefix=".build-") as tmp:
+            out = Path(tmp) / "model.onnx"
+            build(out, previous)
+            data = out.read_bytes()
+        atomic_write_bytes(path, data)  # the file first, then the manifest that vouches for it
+        atomic_write_json(path.with_suffix(".json"), {
+            "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(), "settings": settings})
     return path
 
 
@@ -166,8 +177,15 @@ def _quantize(source: Path, weight_type: str, out: Path, per_channel: bool = Fal
 
     per_channel=True gives each output column of a weight matrix its own scale instead of one per matrix.
     """
+    import shutil
+
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
+    # quantize_dynamic writes "<source>-inferred.onnx" beside its input: quantize a private copy, in
+    # the build's own temporary folder, so that nothing is written into the shared cache folder
+    private = out.parent / "source.onnx"
+    shutil.copyfile(source, private)
+    source = private
     with _quiet_logging(""):  # it logs "consider pre-processing" on the root logger
         quantize_dynamic(str(source), str(out), weight_type=getattr(QuantType, weight_type),
                          per_channel=per_channel, extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})  # fused ops lack shapes
@@ -196,17 +214,18 @@ def build_onnx_model(folder: str | os.PathLike, model: Any, tokenizer: Any, quan
     settings = {"weights": weights_fingerprint(folder), "opset": OPSET, "torch": torch.__version__}
     # Each stage builds from the previous one only when its own file is missing or damaged, so a
     # warm call checks one file (the last), not the whole chain.
-    path_of: Callable[[], Path] = lambda s=settings: _cached("export", s, lambda out: _export(model, tokenizer, out))
+    path_of: Callable[[], Path] = (lambda s=settings:
+                                   _cached("export", s, lambda out, _: _export(model, tokenizer, out)))
     if fuse:
         settings = {**settings, "fused": True, "onnxruntime": onnxruntime.__version__}
         path_of = (lambda s=settings, prev=path_of:
-                   _cached("fused", s, lambda out: _fuse(prev(), model.config, out)))
+                   _cached("fused", s, lambda out, src: _fuse(src, model.config, out), source=prev))
     if quantize == "int8":
         settings = {**settings, "int8": weight_type, "onnxruntime": onnxruntime.__version__}
         if per_channel:  # only then in the key, so the per-tensor file keeps its name
             settings["per_channel"] = True
         path_of = (lambda s=settings, prev=path_of:
-                   _cached("int8", s, lambda out: _quantize(prev(), weight_type, out, per_channel)))
+                   _cached("int8", s, lambda out, src: _quantize(src, weight_type, out, per_channel), source=prev))
     return path_of()
 
 
