@@ -47,19 +47,32 @@ def test_filtered_recall_other_wrong_answers(corpus, capsys, bad, reason):
     assert reason in capsys.readouterr().out
 
 
-def test_query_nodes_right_answer_passes_and_mistakes_are_named(capsys):
-    bpv, n, replicas, node = 1680.0, 300_000_000, 3, 128
-    one_copy_gib = n * bpv / 1024 ** 3
-    nodes_per_copy = 1
-    while nodes_per_copy * 0.9 * node < one_copy_gib:  # another way: count nodes up until one copy fits
-        nodes_per_copy += 1
-    right = replicas * nodes_per_copy
-    assert check.query_nodes(right, bpv, vectors=n, replicas=replicas, node_gib=node)
-    for wrong, reason in [(nodes_per_copy, "every replica"),
-                          (int(np.ceil(replicas * one_copy_gib / (0.9 * node))), "cannot share a node"),
-                          (replicas * int(np.ceil(one_copy_gib / node)), "90 %"),
-                          (float(right), "whole number")]:
-        assert wrong != right or type(wrong) is not type(right)
-        capsys.readouterr()
-        assert not check.query_nodes(wrong, bpv, vectors=n, replicas=replicas, node_gib=node)
+def test_filtered_recall_success_message_leaves_the_why_to_the_learner(corpus, capsys):
+    P, Q, gold, titles = corpus
+    assert check.filtered_recall_at_1(_recall(P, Q, gold, titles, filtered=True), P, Q, gold, titles, deleted=[0])
+    out = capsys.readouterr().out
+    assert "outscore" not in out and "why" in out
+
+
+def test_max_vectors_right_answer_passes_and_mistakes_are_named(capsys):
+    bpv, nodes, replicas, node = 1679.9, 12, 3, 128
+    fits = 0
+    step = 10_000_000
+    while step >= 1:  # another way: grow the count until one replica's 4 nodes would overflow
+        while (fits + step) * bpv <= 4 * 0.9 * node * 1024 ** 3:
+            fits += step
+        step //= 10
+    assert check.max_vectors(fits, bpv, nodes=nodes, replicas=replicas, node_gib=node)
+    assert capsys.readouterr().out.startswith("Correct")
+    assert check.max_vectors(int(4 * 0.9 * node * 2**30 / 1680), bpv, nodes=nodes, replicas=replicas, node_gib=node)
+    capsys.readouterr()  # bytes per vector rounded to 1680: still right
+    for wrong, reason in [(3 * fits, "its own group"),
+                          (int(fits / 0.9), "90 %"),
+                          (int(4 * 0.9 * node * 1e9 / bpv), "2**30"),
+                          (float(fits), "whole number"),
+                          (fits // 2, "rounded down")]:
+        assert not check.max_vectors(wrong, bpv, nodes=nodes, replicas=replicas, node_gib=node)
         assert reason in capsys.readouterr().out, wrong
+    # 13 nodes for 3 replicas: a group is 4 whole nodes, not 13 / 3
+    assert not check.max_vectors(int(13 / 3 * 0.9 * node * 2**30 / bpv), bpv, nodes=13, replicas=3, node_gib=node)
+    assert "nodes // replicas" in capsys.readouterr().out

@@ -28,7 +28,7 @@ from helpers.course.paths import cache_dir
 
 OPSET = 17
 QUANTIZE_CHOICES = (None, "int8")
-WEIGHT_TYPES = ("auto", "QInt8", "QUInt8")
+WEIGHT_TYPES = ("QInt8", "QUInt8")
 
 
 def check_backend(backend: str, quantize: str | None) -> tuple[str, str | None]:
@@ -54,18 +54,6 @@ def cpu_flags() -> set[str]:
     except OSError:
         return set()
     return {flag for line in text.splitlines() if line.startswith("flags") for flag in line.split(":", 1)[1].split()}
-
-
-def int8_weight_type(flags: set[str] | None = None) -> str:
-    """'QInt8' where the CPU has VNNI (or is not x86), else 'QUInt8'.
-
-    Dynamic quantization makes activations uint8. ONNX Runtime's quantization guide: on x86 with
-    AVX2/AVX-512 but no VNNI, uint8 x int8 (U8S8) uses VPMADDUBSW, which can saturate; U8U8 cannot.
-    """
-    flags = cpu_flags() if flags is None else set(flags)
-    x86 = "avx2" in flags or "sse2" in flags
-    vnni = bool(flags & {"avx512_vnni", "avx_vnni", "avx_vnni_int8"})
-    return "QInt8" if vnni or not x86 else "QUInt8"
 
 
 def _sha256(path: Path) -> str:
@@ -104,21 +92,32 @@ def is_intact(path: str | os.PathLike) -> bool:
         return False
 
 
-def _cached(name: str, settings: dict, build: Callable[[Path], None]) -> Path:
-    """The intact file for `settings`, else build it into a temporary file and install it atomically."""
-    from helpers.course.files import atomic_write_bytes, atomic_write_json
+def _cached(name: str, settings: dict, build: Callable[[Path, Path | None], None],
+            source: Callable[[], Path] | None = None) -> Path:
+    """The intact file for `settings`, else build it into a temporary file and install it atomically.
+
+    `source` resolves the previous stage (itself cached) and is called only when this file must be
+    built, before this file's lock is taken: one process never holds two locks, so a chain of stages
+    cannot deadlock. Builders of one file take turns on the cache folder's lock (two processes, or Ray
+    actors on a cold cache, used to race); whoever waited finds the file built and intact.
+    """
+    from helpers.course.files import atomic_write_bytes, atomic_write_json, locked_folder
     key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:24]
     path = onnx_dir() / f"{name}-{key}.onnx"
     if is_intact(path):
         return path
+    previous = source() if source is not None else None
     path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=path.parent, prefix=".build-") as tmp:
-        out = Path(tmp) / "model.onnx"
-        build(out)
-        data = out.read_bytes()
-    atomic_write_bytes(path, data)  # the file first, then the manifest that vouches for it
-    atomic_write_json(path.with_suffix(".json"), {
-        "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(), "settings": settings})
+    with locked_folder(path.parent, exclusive=True):
+        if is_intact(path):
+            return path
+        with tempfile.TemporaryDirectory(dir=path.parent, prefix=".build-") as tmp:
+            out = Path(tmp) / "model.onnx"
+            build(out, previous)
+            data = out.read_bytes()
+        atomic_write_bytes(path, data)  # the file first, then the manifest that vouches for it
+        atomic_write_json(path.with_suffix(".json"), {
+            "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(), "settings": settings})
     return path
 
 
@@ -173,18 +172,34 @@ def _fuse(source: Path, config: Any, out: Path) -> None:
         fused.save_model_to_file(str(out))
 
 
-def _quantize(source: Path, weight_type: str, out: Path) -> None:
-    """Dynamic int8: weights stored as 8-bit integers, activations quantized per batch at run time."""
+def _quantize(source: Path, weight_type: str, out: Path, per_channel: bool = False) -> None:
+    """Dynamic int8: weights stored as 8-bit integers, activations quantized per batch at run time.
+
+    per_channel=True gives each output column of a weight matrix its own scale instead of one per matrix.
+    """
+    import shutil
+
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
+    # quantize_dynamic writes "<source>-inferred.onnx" beside its input: quantize a private copy, in
+    # the build's own temporary folder, so that nothing is written into the shared cache folder
+    private = out.parent / "source.onnx"
+    shutil.copyfile(source, private)
+    source = private
     with _quiet_logging(""):  # it logs "consider pre-processing" on the root logger
         quantize_dynamic(str(source), str(out), weight_type=getattr(QuantType, weight_type),
-                         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})  # fused ops lack shapes
+                         per_channel=per_channel, extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})  # fused ops lack shapes
 
 
 def build_onnx_model(folder: str | os.PathLike, model: Any, tokenizer: Any, quantize: str | None = None,
-                     fuse: bool = True, weight_type: str = "auto") -> Path:
-    """Path of the cached (exported, optionally fused, optionally int8) ONNX file for this model."""
+                     fuse: bool = True, weight_type: str = "QInt8", per_channel: bool = False) -> Path:
+    """Path of the cached (exported, optionally fused, optionally int8) ONNX file for this model.
+
+    int8 weights are signed (`QInt8`, quantize_dynamic's default) on every CPU: both types run on every
+    x86 CPU, and onnxruntime's guidance for static quantization (quantize_static's docstring) advises
+    signed weights on x86 with or without VNNI. `per_channel=True`: one scale per output column of
+    each weight matrix.
+    """
     import onnxruntime
     import torch
     check_backend("onnx", quantize)
@@ -192,18 +207,25 @@ def build_onnx_model(folder: str | os.PathLike, model: Any, tokenizer: Any, quan
         raise TypeError(f"fuse must be True or False, got {fuse!r}")
     if weight_type not in WEIGHT_TYPES:
         raise ValueError(f"weight_type must be one of {WEIGHT_TYPES}, got {weight_type!r}")
+    if not isinstance(per_channel, bool):
+        raise TypeError(f"per_channel must be True or False, got {per_channel!r}")
+    if per_channel and quantize != "int8":
+        raise ValueError("per_channel=True sets how int8 weights are scaled: pass quantize='int8' as well")
     settings = {"weights": weights_fingerprint(folder), "opset": OPSET, "torch": torch.__version__}
     # Each stage builds from the previous one only when its own file is missing or damaged, so a
     # warm call checks one file (the last), not the whole chain.
-    path_of: Callable[[], Path] = lambda s=settings: _cached("export", s, lambda out: _export(model, tokenizer, out))
+    path_of: Callable[[], Path] = (lambda s=settings:
+                                   _cached("export", s, lambda out, _: _export(model, tokenizer, out)))
     if fuse:
         settings = {**settings, "fused": True, "onnxruntime": onnxruntime.__version__}
         path_of = (lambda s=settings, prev=path_of:
-                   _cached("fused", s, lambda out: _fuse(prev(), model.config, out)))
+                   _cached("fused", s, lambda out, src: _fuse(src, model.config, out), source=prev))
     if quantize == "int8":
-        wt = int8_weight_type() if weight_type == "auto" else weight_type
-        settings = {**settings, "int8": wt, "onnxruntime": onnxruntime.__version__}
-        path_of = lambda s=settings, prev=path_of: _cached("int8", s, lambda out: _quantize(prev(), wt, out))
+        settings = {**settings, "int8": weight_type, "onnxruntime": onnxruntime.__version__}
+        if per_channel:  # only then in the key, so the per-tensor file keeps its name
+            settings["per_channel"] = True
+        path_of = (lambda s=settings, prev=path_of:
+                   _cached("int8", s, lambda out, src: _quantize(src, weight_type, out, per_channel), source=prev))
     return path_of()
 
 
