@@ -13,8 +13,8 @@ def test_verdict_is_truthy_and_shows_nothing_more():
 
 
 def test_stsb_dot_and_length_accepts_torch_float64_and_pandas_ranks(encoder, capsys):
-    """Solved another way than the notebook: torch in float64 for the products, Spearman as the Pearson
-    correlation of pandas ranks."""
+    """Solved another way than the notebook: torch in float64 for the products and lengths, Spearman as
+    the Pearson correlation of pandas ranks, token counts from the tokenizer's own input_ids."""
     import torch
 
     from helpers.course.data import load_stsb
@@ -25,15 +25,23 @@ def test_stsb_dot_and_length_accepts_torch_float64_and_pandas_ranks(encoder, cap
     human = pairs.score.rank()
     dot = pd.Series((a * b).sum(dim=1).numpy()).rank().corr(human)
     length = pd.Series((a.norm(dim=1) * b.norm(dim=1)).numpy()).rank().corr(human)
-    assert check.stsb_dot_and_length(dot, length)
+    texts = pairs.sentence1.tolist() + pairs.sentence2.tolist()
+    counts = pd.Series([len(ids) for ids in encoder.tokenizer(texts)["input_ids"]], dtype=float)
+    token = pd.Series(torch.cat([a, b]).norm(dim=1).numpy()).rank().corr(counts.rank())
+    assert check.stsb_dot_and_length(dot, length, token)
     out = capsys.readouterr().out
     assert out.startswith("Correct: the dot product scores") and "token count" in out
-    assert not check.stsb_dot_and_length(0.8203, length)          # the cosine's figure
+    assert "shorter" not in out and "noise" not in out        # the follow-up's answer is not given away
+    assert not check.stsb_dot_and_length(0.8203, length, token)          # the cosine's figure
     assert "cosine's Spearman" in capsys.readouterr().out
-    assert not check.stsb_dot_and_length(dot, -length)
+    assert not check.stsb_dot_and_length(dot, -length, token)
     assert "length_spearman" in capsys.readouterr().out
-    assert not check.stsb_dot_and_length([1.0, 2.0], length)
-    assert "two numbers" in capsys.readouterr().out
+    assert not check.stsb_dot_and_length(dot, length, -token)
+    assert "token_spearman" in capsys.readouterr().out
+    assert not check.stsb_dot_and_length(dot, length, float("nan"))     # unit vectors: all lengths 1
+    assert "normalize=False" in capsys.readouterr().out
+    assert not check.stsb_dot_and_length([1.0, 2.0], length, token)
+    assert "three numbers" in capsys.readouterr().out
 
 
 def test_dot_and_length_from_names_a_one_sided_length(capsys):
@@ -44,8 +52,12 @@ def test_dot_and_length_from_names_a_one_sided_length(capsys):
     dot = spearmanr((a * b).sum(axis=1), human).statistic
     one_side = spearmanr(np.linalg.norm(a, axis=1), human).statistic
     tokens = rng.integers(5, 30, 100)
-    assert not check.dot_and_length_from(dot, one_side, a, b, human, tokens)
+    token = spearmanr(np.linalg.norm(np.vstack([a, b]), axis=1), tokens).statistic
+    assert not check.dot_and_length_from(dot, one_side, token, a, b, human, tokens)
     assert "one side's length" in capsys.readouterr().out
+    both = spearmanr(np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1), human).statistic
+    assert check.dot_and_length_from(dot, both, token, a, b, human, tokens)
+    assert capsys.readouterr().out.startswith("Correct: ")
 
 
 def _scores():

@@ -24,19 +24,23 @@ def _stsb_raw() -> tuple[Any, np.ndarray, np.ndarray, np.ndarray]:
     return pairs, a, b, tokens
 
 
-def dot_and_length_from(answer: Any, length_spearman: Any, a: Any, b: Any, human: Any, tokens: Any) -> Verdict:
+def dot_and_length_from(answer: Any, length_spearman: Any, token_spearman: Any, a: Any, b: Any, human: Any,
+                        tokens: Any) -> Verdict:
     """Exercise 01.1 on given vectors: `answer` is the Spearman of the raw dot products with the human
-    scores, `length_spearman` that of the length products |a|*|b| alone."""
+    scores, `length_spearman` that of the length products |a|*|b| alone, `token_spearman` that of every
+    vector's length (a's rows, then b's) with its sentence's token count `tokens` (same order)."""
     from scipy.stats import spearmanr
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
     na, nb = np.linalg.norm(a, axis=1), np.linalg.norm(b, axis=1)
     want_dot = spearmanr((a * b).sum(axis=1), human).statistic
     want_len = spearmanr(na * nb, human).statistic
+    want_tok = spearmanr(np.concatenate([na, nb]), np.asarray(tokens)).statistic
     cos = spearmanr((a * b).sum(axis=1) / (na * nb), human).statistic
-    got = [_as_array(x) for x in (answer, length_spearman)]
+    got = [_as_array(x) for x in (answer, length_spearman, token_spearman)]
     if any(g is None or g.size != 1 for g in got):
-        return _report(False, "expected two numbers: `answer` and `length_spearman`, each one Spearman correlation.")
-    got_dot, got_len = (float(g) for g in got)
+        return _report(False, "expected three numbers: `answer`, `length_spearman` and `token_spearman`, each one "
+                              "Spearman correlation.")
+    got_dot, got_len, got_tok = (float(g) for g in got)
     tol = 2e-3   # float32 or float64, any CPU path
     if abs(got_dot - cos) < tol and abs(want_dot - cos) > tol:
         return _report(False, f"`answer` {got_dot:.4f} is the cosine's Spearman: encode with normalize=False and "
@@ -49,18 +53,23 @@ def dot_and_length_from(answer: Any, length_spearman: Any, a: Any, b: Any, human
         return _report(False, f"`length_spearman` {got_len:.3f} is not it{extra}: take each pair's two lengths, "
                               "np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1), and correlate that with "
                               "the human scores.")
-    follows = spearmanr(np.concatenate([na, nb]), np.asarray(tokens)).statistic
-    return _report(True, f"the dot product scores {want_dot:.3f} against cosine's {cos:.3f}, and the length "
-                         f"product alone {want_len:.3f}: lengths say almost nothing about how alike two sentences "
-                         "are (if anything, the wrong way), so multiplying them into the cosine adds noise. What "
-                         f"they follow is form: vector length against token count has Spearman {follows:.2f} "
-                         "over the 2,758 sentences (a mean over more, more varied tokens is shorter).")
+    if np.isnan(got_tok):
+        return _report(False, "`token_spearman` is nan: your lengths are all equal, as unit vectors' are; take the "
+                              "lengths of the normalize=False vectors.")
+    if abs(got_tok - want_tok) > tol:
+        return _report(False, f"`token_spearman` {got_tok:.3f} is not it: stack both sides' unnormalised vectors, "
+                              "take each one's length, and correlate those lengths with encoder.token_counts() "
+                              "of the same sentences in the same order.")
+    return _report(True, f"the dot product scores {want_dot:.3f} against cosine's {cos:.3f}, the length product "
+                         f"alone {want_len:.3f}, and vector length against token count {want_tok:.2f} over the "
+                         f"{len(na) + len(nb):,} sentences. Now explain each from what a dot product and a mean "
+                         "of token vectors compute.")
 
 
-def stsb_dot_and_length(answer: Any, length_spearman: Any) -> Verdict:
+def stsb_dot_and_length(answer: Any, length_spearman: Any, token_spearman: Any) -> Verdict:
     """Exercise 01.1: recomputes the STS-B test vectors without normalising (cached), then checks."""
     pairs, a, b, tokens = _stsb_raw()
-    return dot_and_length_from(answer, length_spearman, a, b, pairs.score.to_numpy(), tokens)
+    return dot_and_length_from(answer, length_spearman, token_spearman, a, b, pairs.score.to_numpy(), tokens)
 
 
 def percentile_ranks(x: Any) -> np.ndarray:

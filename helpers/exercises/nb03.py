@@ -93,13 +93,15 @@ def failure_analysis(ranks: Any, causes: Any, Q: Any, P: Any, questions: Any, pa
         context = paragraphs.context[gold[row]]
         position = answer_token_position(encoder.tokenizer, context, int(min(q.answer_starts)))
         if position >= encoder.max_length - 1 and cause != "truncation":
-            return _report(False, f"question {row}: its answer starts at token {position} of its paragraph, beyond "
-                                  f"the {encoder.max_length} tokens the encoder read, so the vector never held it: "
+            return _report(False, f"question {row}: its answer starts at token {position} of its paragraph (counting "
+                                  f"[CLS] as 0), after the {encoder.max_length - 2} text tokens the encoder read "
+                                  f"({encoder.max_length} with [CLS] and [SEP]), so the vector never held it: "
                                   f"that is truncation, whatever else ({cause!r}) is also true.")
         if cause == "truncation":
             if position < encoder.max_length - 1:
-                return _report(False, f"question {row}: its answer starts at token {position} of its paragraph, "
-                                      f"inside the {encoder.max_length} tokens the encoder read; truncation did "
+                return _report(False, f"question {row}: its answer starts at token {position} of its paragraph "
+                                      f"(counting [CLS] as 0), inside the {encoder.max_length - 2} text tokens the "
+                                      "encoder read; truncation did "
                                       "not hide it.")
         if cause == "answer in another paragraph":
             scores = np.asarray(P) @ np.asarray(Q)[row]
