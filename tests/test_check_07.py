@@ -22,11 +22,19 @@ def test_rrf_agreement(capsys):
     assert capsys.readouterr().out.startswith("Correct: ")
     assert not check.rrf_agreement((62, 7))                   # where the two tie
     assert "tie" in capsys.readouterr().out
-    assert not check.rrf_agreement((121, 11))                 # 1/(k + r) for B, not 2/(k + r)
-    assert "each of the" in capsys.readouterr().out
+    out_right = check.rrf_agreement(tuple(answer)).message
+    assert "small k reward" in out_right and "first place" not in out_right   # the follow-up stays open
+    capsys.readouterr()
+    assert not check.rrf_agreement((121, 11))                 # 2(k + 1) > r: the k dropped from one side
+    assert "algebra" in capsys.readouterr().out
+    assert not check.rrf_agreement((1, 1))                    # B never wins: one list's 1/(k + r) only
+    assert "each of the two lists" in capsys.readouterr().out
     assert not check.rrf_agreement(61)
     assert "tuple" in capsys.readouterr().out
-    assert not check.rrf_agreement((60, 5))
+    for from_zero in ((60, 5), (59, 4)):                      # ranks counted from 0
+        assert not check.rrf_agreement(from_zero)
+        assert "ranks from 1" in capsys.readouterr().out
+    assert not check.rrf_agreement((30, 3))
     assert capsys.readouterr().out.startswith("Not yet: ")
 
 
@@ -54,6 +62,52 @@ def test_answer_in_window(capsys):
     assert "all questions" in capsys.readouterr().out
     assert not check.answer_in_window(1.5, *args)
     assert capsys.readouterr().out.startswith("Not yet: ")
+
+
+def _random_window_case(seed: int = 7, n: int = 60):
+    """Random windows and answers in 3 documents of 1,000 characters, paragraphs of 200."""
+    rng = np.random.default_rng(seed)
+    starts = rng.integers(0, 900, size=40)
+    spans = [(int(s), int(s) + int(rng.integers(60, 120))) for s in starts]
+    paragraph_start = np.tile(np.arange(0, 1000, 200), 3)          # 15 paragraphs, 5 per document
+    gold_paragraph = rng.integers(0, 15, size=n)
+    gold_doc = gold_paragraph // 5
+    top_doc = np.where(rng.random(n) < 0.8, gold_doc, (gold_doc + 1) % 3)
+    best = rng.integers(0, 40, size=n)
+    answer_starts, lengths = rng.integers(0, 190, size=n), rng.integers(1, 30, size=n)
+    return top_doc, best, gold_doc, gold_paragraph, spans, paragraph_start, answer_starts, lengths
+
+
+def test_answer_in_window_second_way(capsys):
+    # solved another way: character sets instead of interval comparisons, in plain Python
+    top_doc, best, gold_doc, gold_p, spans, p_start, starts, lengths = args = _random_window_case()
+    inside = []
+    for i in range(len(top_doc)):
+        if top_doc[i] == gold_doc[i]:
+            first = p_start[gold_p[i]] + starts[i]
+            window = set(range(*spans[best[i]]))
+            inside.append(set(range(first, first + lengths[i])) <= window)
+    share = sum(inside) / len(inside)
+    assert 0 < share < 1
+    assert check.answer_in_window(share, *args)
+    assert capsys.readouterr().out.startswith("Correct: ")
+    assert check.answer_in_window(np.float32(share), *args)          # float32
+    assert check.answer_in_window(round(share, 3), *args)            # the value as the solution prints it
+    out = capsys.readouterr().out
+    assert out.count("Correct: ") == 2
+    assert "won on another passage" not in out                       # the follow-up stays open
+    assert not check.answer_in_window(share + 0.01, *args)
+    assert capsys.readouterr().out.startswith("Not yet: ")
+
+
+def test_answer_in_window_end_past_the_window(capsys):
+    # one question, right document; its answer starts inside window 0 (0-40) and ends at 45
+    args = (np.array([0]), np.array([0]), np.array([0]), np.array([0]), [(0, 40)], np.array([0]),
+            np.array([35]), np.array([10]))
+    assert check.answer_in_window(0.0, *args)
+    capsys.readouterr()
+    assert not check.answer_in_window(1.0, *args)                   # counted it by its start only
+    assert "entirely inside" in capsys.readouterr().out
 
 
 def _k1_case():
