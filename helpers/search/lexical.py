@@ -13,8 +13,8 @@ tf: how often t occurs in d; |d|: d's length in tokens (after stopwords); avgdl:
 N: the number of documents; df(t): how many contain t. A token repeated in the query counts twice.
 Lengths are exact here (Lucene itself stores them in one lossy byte).
 
-Saved as two files, never pickle: `bm25.npz` (term counts, lengths) and `bm25.json` (settings,
-vocabulary, a checksum of the npz), committed as a pair the way helpers.search.store saves a FAISS
+Saved as two files, never pickle: `bm25.npz` (the sparse term counts; document lengths are their row
+sums, recomputed on load) and `bm25.json` (settings, vocabulary, a checksum of the npz), committed as a pair the way helpers.search.store saves a FAISS
 index: the npz is written under its content's name (`bm25.<sha256[:16]>.npz`), then the JSON is
 replaced atomically (the commit), then the npz is renamed to `bm25.npz`. A save interrupted at any
 moment leaves a folder that loads as the old index or the new one, and savers hold an exclusive
@@ -185,7 +185,7 @@ class BM25Index:
         return np.concatenate(out_s), np.concatenate(out_i)
 
     def save(self, path: str | os.PathLike) -> Path:
-        """Write bm25.npz (term counts, lengths) and bm25.json (settings, vocabulary, checksum) into the
+        """Write bm25.npz (the sparse term counts) and bm25.json (settings, vocabulary, checksum) into the
         folder `path`, all-or-nothing and one saver at a time (see the module docstring)."""
         if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
             raise TypeError(f"path must be a folder path (str or pathlib.Path), got {type(path).__name__}")
