@@ -19,7 +19,9 @@ as a pair the way helpers.search.store saves a FAISS index: the npz is written u
 name (`bm25.<sha256[:16]>.npz`), then the JSON is replaced atomically (the commit), then the npz is
 renamed to `bm25.npz`. A save interrupted at any moment leaves a folder that loads as the old index
 or the new one, and savers hold an exclusive flock on the folder (loaders a shared one), so two
-processes saving at once take turns. """ from __future__ import annotations
+processes saving at once take turns.
+"""
+from __future__ import annotations
 
 import contextlib
 import hashlib
