@@ -19,6 +19,7 @@ Usage: python benchmarks/encode.py [--rounds 5] [--batch-size 32] [--no-onnx]
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 
@@ -90,6 +91,23 @@ def timed(fn) -> tuple[float, np.ndarray]:
     return time.perf_counter() - start, out
 
 
+def cpu_line() -> str:
+    """The CPU the ratios were measured on: its name, the vector extensions that pick the kernels, torch's choice."""
+    import platform
+    import re
+    from pathlib import Path
+    try:
+        info = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        info = ""
+    name = re.search(r"^model name\s*:\s*(.+)$", info, re.M)
+    flags = set(re.search(r"^flags\s*:\s*(.+)$", info, re.M).group(1).split()) if "flags" in info else set()
+    has = ", ".join(f"{label} {'yes' if flag in flags else 'no'}" for label, flag in
+                    (("AVX2", "avx2"), ("AVX-512", "avx512f"), ("VNNI", "avx512_vnni")))
+    return (f"CPU: {name.group(1).strip() if name else platform.processor() or platform.machine()} "
+            f"({os.cpu_count()} cores; {has}; torch CPU capability {torch.backends.cpu.get_cpu_capability()})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -117,6 +135,7 @@ def main() -> None:
             seconds[name].append(took)
     took_rows, rows = timed(lambda: row_by_row(ours, texts))
 
+    print(cpu_line())
     print(f"{len(texts)} STS-B test sentences, batch size {args.batch_size}, "
           f"{torch.get_num_threads()} threads, best of {args.rounds} alternating runs")
     base = min(seconds[BASELINE])
