@@ -1,24 +1,27 @@
-"""Every index family of notebook 08 on 1,000,000 synthetic vectors shaped like real embeddings: one Pareto table.
+"""How recall@10 at fixed settings, and the settings that keep it at 0.95, move with n: notebook 08's families at 4 sizes.
 
-Introduced in notebooks/08_compression_graphs.ipynb, which runs the same families on the real reference set and on
-200,000 synthetic vectors.
+Introduced in notebooks/08_compression_graphs.ipynb, which reads the saved results (section 6) instead of rebuilding
+million-vector indexes.
 
 Data. The real reference set is every real text the course has (SQuAD dev paragraphs, their sentences and
 questions, STS-B sentences), encoded with all-MiniLM-L6-v2 and cached; 1,000 held-out SQuAD questions are the
-queries. The scale set is SYNTHETIC: `helpers.evaluate.synthetic.sample` draws from a mixture fitted to the real vectors
-(k-means centres, and noise only in the directions each centre's own members vary in). Before the big run the
-script checks the fit: each family's recall@10 at fixed settings on the real set and on as many synthetic
-vectors, which should agree within 0.05.
+queries. The corpus is SYNTHETIC: `helpers.evaluate.synthetic.sample` draws max(--sizes) vectors from a mixture fitted
+to the real vectors, and each size is a prefix of that one sample (nested corpora, so the sizes differ only in n).
 
-Measurements. Recall@10 is against exact search (faiss.IndexFlatIP, the baseline, timed in the same run);
-queries per second is the best of --repeats batched searches of all queries on --threads threads; RAM bytes per
-vector is the serialised index over n (codes, ids, links, centroids; full vectors too for ",RFlat"); disk bytes
-per vector adds the float32 vectors that "rescoring" configurations read back from an np.memmap file (the
-operating system may cache that file in RAM, but nothing requires it). Times depend on the machine and on what
-else runs on it.
+Indexes at each size n. IVF uses nlist = 4*sqrt(n) (notebook 04's rule) trained on --train-per-list * nlist vectors
+(the faiss wiki's guideline is 30 to 256 per list); one k-means quantizer is shared by IVF,SQ8, IVF,PQ48x4fs
+(+ rescoring from disk) and IVF_HNSW32,SQ8 (the same centroids in an HNSW graph, searched with quantizer_efSearch).
+IVF1024,SQ8 trained on 40,000 vectors, what the course used before, is measured beside it as the departure from the
+rule. HNSW32,Flat is built on one thread (deterministic). "Rescoring from disk" rows re-rank candidates with the
+float32 rows (read from RAM here, `rerank`: the same ranking as helpers.search.rescore.rescore reading a file).
 
-Usage: python benchmarks/ann.py [--n 1000000] [--threads 2] [--repeats 3] [--hnsw-m 32] [--skip-compare]
-Writes benchmarks/results/ann.csv and benchmarks/results/ann.png.
+Measurements. Recall@10 against exact search (faiss.IndexFlatIP), with its standard error over the queries;
+queries per second, best of --repeats batched searches on --threads threads (1 by default: the machine is shared);
+RAM bytes per vector = serialised index / n; disk adds the float32 vectors that rescoring reads back.
+
+Usage: python benchmarks/ann.py [--sizes 30000,100000,300000,1000000] [--threads 1] [--repeats 2]
+Writes benchmarks/results/ann_scaling.csv (one row per size, family and setting) as it goes, then
+benchmarks/results/ann.csv (the largest size's rows, for the Pareto table) and benchmarks/results/ann_scaling.png.
 """
 from __future__ import annotations
 
@@ -34,125 +37,323 @@ import faiss
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from helpers.course import plots, repro  # noqa: E402
+from helpers.course import repro  # noqa: E402
 from helpers.course.files import atomic_write_bytes  # noqa: E402
 from helpers.course.paths import REPO_ROOT  # noqa: E402
 from helpers.encode.embed import TextEncoder, TruncationWarning  # noqa: E402
 from helpers.evaluate import synthetic  # noqa: E402
-from helpers.evaluate.pareto import Config, pareto_front, sweep  # noqa: E402
+from helpers.search import ann, rescore  # noqa: E402
 
-FLAT_BYTES = 4 * 384
-
-
-def configs(nlist: int, hnsw_m: list[int]) -> list[Config]:
-    """The families and the settings swept for each, flat first (the baseline); configs sharing an index adjacent."""
-    out = [Config("Flat (exact)", "Flat")]
-    out += [Config(f"HNSW{m},Flat", f"HNSW{m},Flat", [{"efSearch": e} for e in (16, 24, 32, 48, 64, 128, 256)])
-            for m in hnsw_m]
-    out += [Config(f"IVF{nlist},SQ8", f"IVF{nlist},SQ8", [{"nprobe": p} for p in (8, 16, 32, 64)]),
-            Config(f"IVF{nlist},PQ48x4fs", f"IVF{nlist},PQ48x4fs", [{"nprobe": p} for p in (8, 16, 32, 64)]),
-            Config(f"IVF{nlist},PQ48x4fs + rescoring from disk", f"IVF{nlist},PQ48x4fs",
-                   [{"nprobe": p, "depth": d} for p in (16, 32) for d in (40, 160, 320)], rescore_from_disk=True),
-            Config(f"IVF{nlist},PQ48 + rescoring from disk", f"IVF{nlist},PQ48",
-                   [{"nprobe": p, "depth": d} for p in (16, 32) for d in (40, 160)], rescore_from_disk=True),
-            Config(f"IVF{nlist},PQ48x4fs,RFlat", f"IVF{nlist},PQ48x4fs,RFlat",
-                   [{"nprobe": p, "k_factor": f} for p in (16, 32) for f in (4, 16)]),
-            Config("binary + rescoring from disk", "binary", [{"depth": d} for d in (40, 160, 640)])]
-    return out
+D = 384
+HNSW_EF = (16, 32, 64, 128, 256, 512)
+PROBES = (4, 8, 16, 32, 64, 128)
+DEPTHS = (40, 160, 640)
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--n", type=int, default=1_000_000, help="synthetic corpus size (vectors)")
-    parser.add_argument("--nlist", type=int, default=1024, help="IVF lists (at most n // 39)")
-    parser.add_argument("--hnsw-m", type=lambda s: [int(x) for x in s.split(",")], default=[32])
+    parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")],
+                        default=[30_000, 100_000, 300_000, 1_000_000])
+    parser.add_argument("--train-per-list", type=int, default=50, help="k-means training vectors per IVF list")
     parser.add_argument("--centres", type=int, default=2500, help="mixture centres fitted to the real vectors")
-    parser.add_argument("--train", type=int, default=40_000, help="vectors to train IVF and PQ on (>= 39 * nlist)")
-    parser.add_argument("--repeats", type=int, default=3, help="timed runs per setting; the best is kept")
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=2, help="timed runs per setting; the best is kept")
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--skip-compare", action="store_true", help="skip the real-vs-synthetic check")
+    parser.add_argument("--skip", type=lambda s: set(s.split(",")), default=set(),
+                        help="families to leave out: any of binary,pq,departure,hnsw (to fill in one size quickly)")
+    parser.add_argument("--merge", type=Path, nargs="*", default=[],
+                        help="measure nothing: add these runs' ann_scaling.csv rows to --out's, then re-plot")
+    parser.add_argument("--merge-pareto", type=Path, default=None,
+                        help="with --merge: also add the HNSW, binary and IVF1024 rows of an older Pareto run's "
+                             "ann.csv (the 1,000,000-vector run of 2026-11-28), marked by their source column")
+    parser.add_argument("--resume", action="store_true", help="keep the finished sizes already in the CSV")
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "benchmarks" / "results")
     return parser.parse_args()
 
 
-def print_targets(table: pd.DataFrame, flat_qps: float) -> None:
-    """Each target of issue 15 on its own line, met or not: the fastest row that meets it, else the nearest miss."""
-    fast = table["speedup_vs_flat"] >= 10
-    accurate = table["recall@10"] >= 0.95
-    small = table["ram_bytes_per_vector"] <= FLAT_BYTES / 16
-    hnsw = table["index"].str.startswith("HNSW")
-    for name, scope in [("target 1 (RAM <= 96 bytes/vector, recall@10 >= 0.95, >= 10x flat QPS)", small),
-                        ("target 2 (HNSW recall@10 >= 0.95 at >= 10x flat QPS)", hnsw)]:
-        hits = table[scope & accurate & fast]
-        near = table[scope & accurate]  # accurate enough, too slow: the fastest of them is the nearest miss
-        pick = hits if len(hits) else near if len(near) else table[scope].sort_values("recall@10").iloc[-1:]
-        row = pick.sort_values("qps").iloc[-1] if len(pick) else None
-        print(f"{name}: {'met' if len(hits) else 'NOT met'}: {_row(row) if row is not None else 'not run'}")
-    print(f"flat baseline: {flat_qps:,.0f} queries/s")
-    for name, rows in table.groupby("index", sort=False):
-        print(f"build time {name}: {rows['build_s'].iloc[0]:.1f} s")
+def per_query_recall(ids: np.ndarray, exact: np.ndarray) -> np.ndarray:
+    """Each query's share of its exact top 10 found (ids assumed unique per row, -1 never in exact)."""
+    return np.array([len(set(a.tolist()) & set(e.tolist())) / len(e) for a, e in zip(ids, exact)])
 
 
-def _row(row: pd.Series) -> str:
-    return (f"{row['index']} [{row['settings']}] recall@10 {row['recall@10']:.4f}, {row['qps']:,.0f} queries/s "
-            f"({row['speedup_vs_flat']:.1f}x flat), RAM {row['ram_bytes_per_vector']:.1f} B/vector, disk "
-            f"{row['disk_bytes_per_vector']:.1f} B/vector, built in {row['build_s']:.1f} s")
+def rerank(Q: np.ndarray, candidates: np.ndarray, X: np.ndarray, k: int = 10, block: int = 100) -> np.ndarray:
+    """Exact re-ranking of each query's candidates by inner product with their float32 rows: the top k ids.
+
+    The same ranking as helpers.search.rescore.rescore (which reads an np.memmap row by row), vectorised over
+    blocks of queries; slots stage 1 left empty (id -1) score -inf. faiss returns no id twice per query.
+    """
+    out = np.empty((len(Q), k), dtype=np.int64)
+    for i in range(0, len(Q), block):
+        ids = candidates[i:i + block]
+        scores = np.einsum("qcd,qd->qc", X[np.maximum(ids, 0)], Q[i:i + block])
+        scores[ids < 0] = -np.inf
+        order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+        out[i:i + block] = np.take_along_axis(ids, order, axis=1)
+    return out
 
 
-def save(table: pd.DataFrame, out: Path, title: str) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(out / "ann.csv", table.to_csv(index=False, float_format="%.6g").encode())
-    fig = plots.pareto_plot(table, title=title, target=0.95, ram_budget=FLAT_BYTES / 16)
+def best_time(run, repeats: int):
+    best, ids = float("inf"), None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        ids = run()
+        best = min(best, time.perf_counter() - start)
+    return best, ids
+
+
+class Recorder:
+    """Collects rows and rewrites the CSV after each family, so an interrupted run keeps what it measured."""
+
+    def __init__(self, path: Path, meta: dict):
+        self.path, self.meta, self.rows = path, meta, []
+
+    def add(self, n, nlist, family, factory, setting, ids, exact, seconds, ram, disk, build_s):
+        r = per_query_recall(ids, exact)
+        self.rows.append({"n": n, "nlist": nlist, "family": family, "factory": factory, "settings": setting,
+                          "recall@10": r.mean(), "recall_se": r.std(ddof=1) / np.sqrt(len(r)),
+                          "qps": len(exact) / seconds, "ram_bytes_per_vector": ram,
+                          "disk_bytes_per_vector": disk, "build_s": build_s, **self.meta})
+        print(f"  n={n:>9,} {family:<34} {setting:<34} recall@10 {r.mean():.4f} (se {self.rows[-1]['recall_se']:.4f}) "
+              f"{len(exact) / seconds:>9,.0f} q/s", flush=True)
+
+    def save(self) -> pd.DataFrame:
+        table = pd.DataFrame(self.rows)
+        atomic_write_bytes(self.path, table.to_csv(index=False, float_format="%.6g").encode())
+        return table
+
+
+def trained_quantizer(train: np.ndarray, nlist: int, seed: int) -> faiss.IndexFlatIP:
+    """k-means centroids in a flat inner-product index: the coarse quantizer every IVF family at this size shares."""
+    clus = faiss.Clustering(D, nlist)
+    clus.niter, clus.seed, clus.verbose = 10, seed, False  # 10 iterations: what faiss's IndexIVF trains with
+    clus.max_points_per_centroid = 256
+    quantizer = faiss.IndexFlatIP(D)
+    clus.train(train, quantizer)
+    return quantizer
+
+
+def measure_size(n, X, Q, store, args, rec: Recorder) -> pd.DataFrame:
+    Xn = X[:n]
+    rep = args.repeats
+    flat = faiss.IndexFlatIP(D)
+    flat.add(Xn)
+    seconds, (_, exact) = best_time(lambda: flat.search(Q, 10), rep)
+    rec.add(n, 0, "Flat (exact)", "Flat", "-", exact, exact, seconds, 4 * D, 4 * D, 0.0)
+    del flat
+    if "binary" not in args.skip:
+        measure_binary(n, Xn, Q, exact, store, rep, rec)
+    # IVF, nlist by the rule, one shared quantizer
+    nlist = int(round(4 * np.sqrt(n)))
+    n_train = min(n, args.train_per_list * nlist)
+    start = time.perf_counter()
+    quantizer = trained_quantizer(Xn[:n_train], nlist, args.seed)
+    kmeans_s = time.perf_counter() - start
+    print(f"  n={n:,}: k-means {nlist} lists on {n_train:,} vectors in {kmeans_s:.1f} s", flush=True)
+    ivf_families(n, nlist, Xn, Q, exact, store, quantizer, kmeans_s, args, rec, with_variants=True)
+    rec.save()
+    if n >= 40_000 and "departure" not in args.skip:  # 1,024 lists trained on 40,000 vectors, as the course used
+        start = time.perf_counter()
+        q1024 = trained_quantizer(Xn[:40_000], 1024, args.seed)
+        ivf_families(n, 1024, Xn, Q, exact, store, q1024, time.perf_counter() - start, args, rec, with_variants=False)
+        rec.save()
+    if "hnsw" not in args.skip:
+        measure_hnsw(n, Xn, Q, exact, rep, rec)
+    return rec.save()
+
+
+def measure_binary(n, Xn, Q, exact, store, rep, rec) -> None:
+    """sentence-transformers' binary codes in a faiss.IndexBinaryFlat, candidates re-ranked with float32 rows."""
+    from sentence_transformers.util.quantization import quantize_embeddings
+    start = time.perf_counter()
+    binary = rescore.binary_index(quantize_embeddings(Xn, precision="ubinary"))
+    build_s = time.perf_counter() - start
+    bq = quantize_embeddings(Q, precision="ubinary")
+    ram = faiss.serialize_index_binary(binary).size / n
+    for depth in DEPTHS:
+        seconds, ids = best_time(lambda: rerank(Q, binary.search(bq, depth)[1], store), rep)
+        rec.add(n, 0, "binary + rescoring from disk", "binary", f"depth={depth}", ids, exact, seconds,
+                ram, ram + 4 * D, build_s)
+    del binary
+    rec.save()
+
+
+def measure_hnsw(n, Xn, Q, exact, rep, rec) -> None:
+    """HNSW32,Flat built on one thread (a deterministic graph), searched at each efSearch."""
+    start = time.perf_counter()
+    hnsw = faiss.IndexHNSWFlat(D, 32, faiss.METRIC_INNER_PRODUCT)
+    threads = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    hnsw.add(Xn)
+    faiss.omp_set_num_threads(threads)
+    build_s = time.perf_counter() - start
+    ram = ann.bytes_per_vector(hnsw)
+    for ef in HNSW_EF:
+        params = faiss.SearchParametersHNSW(efSearch=ef)
+        seconds, ids = best_time(lambda: hnsw.search(Q, 10, params=params)[1], rep)
+        rec.add(n, 0, "HNSW32,Flat", "HNSW32,Flat", f"efSearch={ef}", ids, exact, seconds, ram, ram, build_s)
+    del hnsw
+
+
+def ivf_families(n, nlist, Xn, Q, exact, store, quantizer, kmeans_s, args, rec, with_variants):
+    rep = args.repeats
+    start = time.perf_counter()
+    sq8 = faiss.IndexIVFScalarQuantizer(quantizer, D, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)
+    sq8.train(Xn[:min(n, args.train_per_list * nlist, 100_000)])  # the quantizer is trained: this trains SQ8 only
+    sq8.add(Xn)
+    build_s = kmeans_s + time.perf_counter() - start
+    ram = ann.bytes_per_vector(sq8)
+    for p in PROBES:
+        sq8.nprobe = p
+        seconds, ids = best_time(lambda: sq8.search(Q, 10)[1], rep)
+        rec.add(n, nlist, f"IVF,SQ8 (nlist {'4*sqrt(n)' if with_variants else '1024'})", f"IVF{nlist},SQ8",
+                f"nprobe={p}", ids, exact, seconds, ram, ram, build_s)
+    if not with_variants:
+        return
+    # the same lists behind an HNSW graph of the centroids: IVF{nlist}_HNSW32,SQ8 in factory notation
+    hq = faiss.IndexHNSWFlat(D, 32, faiss.METRIC_INNER_PRODUCT)
+    centroids = quantizer.reconstruct_n(0, nlist)
+    threads = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    hq.add(centroids)
+    faiss.omp_set_num_threads(threads)
+    start = time.perf_counter()
+    hsq8 = faiss.IndexIVFScalarQuantizer(hq, D, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)
+    hsq8.sq = sq8.sq  # the same trained 8-bit ranges
+    hsq8.is_trained = True
+    hsq8.add(Xn)
+    hbuild_s = kmeans_s + time.perf_counter() - start
+    hram = ann.bytes_per_vector(hsq8)
+    space = faiss.ParameterSpace()
+    for p in (16, 32, 64):
+        for qef in (32, 128):
+            space.set_index_parameters(hsq8, f"nprobe={p},quantizer_efSearch={qef}")
+            seconds, ids = best_time(lambda: hsq8.search(Q, 10)[1], rep)
+            rec.add(n, nlist, "IVF_HNSW32,SQ8 (nlist 4*sqrt(n))", f"IVF{nlist}_HNSW32,SQ8",
+                    f"nprobe={p}, quantizer_efSearch={qef}", ids, exact, seconds, hram, hram, hbuild_s)
+    del hsq8, sq8
+    if "pq" in args.skip:
+        return
+    # 4-bit PQ fast-scan codes on the same lists, alone and rescored from disk
+    start = time.perf_counter()
+    pq = faiss.IndexIVFPQFastScan(quantizer, D, nlist, 48, 4, faiss.METRIC_INNER_PRODUCT)
+    pq.train(Xn[:min(n, args.train_per_list * nlist, 100_000)])
+    pq.add(Xn)
+    build_s = kmeans_s + time.perf_counter() - start
+    ram = ann.bytes_per_vector(pq)
+    for p in (16, 64):
+        pq.nprobe = p
+        seconds, ids = best_time(lambda: pq.search(Q, 10)[1], rep)
+        rec.add(n, nlist, "IVF,PQ48x4fs (nlist 4*sqrt(n))", f"IVF{nlist},PQ48x4fs", f"nprobe={p}", ids, exact,
+                seconds, ram, ram, build_s)
+        for depth in DEPTHS:
+            seconds, ids = best_time(lambda: rerank(Q, pq.search(Q, depth)[1], store), rep)
+            rec.add(n, nlist, "IVF,PQ48x4fs + rescoring from disk (nlist 4*sqrt(n))", f"IVF{nlist},PQ48x4fs",
+                    f"nprobe={p}, depth={depth}", ids, exact, seconds, ram, ram + 4 * D, build_s)
+    del pq
+
+
+def plot(table: pd.DataFrame, path: Path) -> None:
+    fixed = {"HNSW32,Flat": ["efSearch=64", "efSearch=256"],
+             "IVF,SQ8 (nlist 4*sqrt(n))": ["nprobe=16", "nprobe=64"],
+             "IVF,SQ8 (nlist 1024)": ["nprobe=16", "nprobe=64"],
+             "binary + rescoring from disk": ["depth=160", "depth=640"],
+             "IVF,PQ48x4fs + rescoring from disk (nlist 4*sqrt(n))": ["nprobe=64, depth=160", "nprobe=64, depth=640"]}
+    fig, ax = plt.subplots(figsize=(8, 5))
+    for family, settings in fixed.items():
+        for s in settings:
+            rows = table[(table["family"] == family) & (table["settings"] == s)].sort_values("n")
+            if len(rows):
+                ax.errorbar(rows["n"], rows["recall@10"], yerr=2 * rows["recall_se"], marker="o", capsize=3,
+                            label=f"{family.replace(' from disk', '')} [{s}]")
+    ax.axhline(0.95, color="grey", ls="--", lw=1)
+    ax.set(xscale="log", xlabel="synthetic vectors n", ylabel="recall@10 (± 2 standard errors)",
+           title="Recall@10 at fixed settings falls as n grows")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110)
-    atomic_write_bytes(out / "ann.png", buffer.getvalue())
+    fig.savefig(buffer, format="png", dpi=100)
+    atomic_write_bytes(path, buffer.getvalue())
+
+
+PARETO_FAMILIES = {"HNSW32,Flat": "HNSW32,Flat", "binary + rescoring from disk": "binary + rescoring from disk",
+                   "IVF1024,SQ8": "IVF,SQ8 (nlist 1024)",
+                   "IVF1024,PQ48x4fs + rescoring from disk": "IVF1024,PQ48x4fs + rescoring from disk"}
+
+
+def merge(args: argparse.Namespace) -> None:
+    """Rows measured by separate runs (and, optionally, an older Pareto run) into one ann_scaling.csv."""
+    path = args.out / "ann_scaling.csv"
+    tables = [pd.read_csv(p) for p in [path, *args.merge]]
+    for table in tables:
+        table["source"] = table.get("source", "this script")
+    if args.merge_pareto:
+        old = pd.read_csv(args.merge_pareto)
+        old = old[old["index"].isin(PARETO_FAMILIES)]
+        n = 1_000_000  # the Pareto run's size: its log, benchmarks/results/ann.txt
+        tables.append(pd.DataFrame({
+            "n": n, "nlist": old["factory"].str.extract(r"IVF(\d+)")[0].fillna("0").astype(int),
+            "family": old["index"].map(PARETO_FAMILIES), "factory": old["factory"], "settings": old["settings"],
+            "recall@10": old["recall@10"], "recall_se": np.nan, "qps": old["qps"],
+            "ram_bytes_per_vector": old["ram_bytes_per_vector"], "disk_bytes_per_vector": old["disk_bytes_per_vector"],
+            "build_s": old["build_s"], "cpu": tables[0]["cpu"].iloc[0], "threads": 2, "faiss": "1.15.1",
+            "compile": tables[0]["compile"].iloc[0],
+            "source": "benchmarks/results/ann.csv (2026-11-28, 2 threads, HNSW built on both)"}))
+    measured = {(n, f) for t in tables[:1 + len(args.merge)] for n, f in zip(t["n"], t["family"])}
+    if args.merge_pareto:  # an older row only for a family this script did not measure at that size
+        tables[-1] = tables[-1][[(n, f) not in measured for n, f in zip(tables[-1]["n"], tables[-1]["family"])]]
+    table = pd.concat(tables, ignore_index=True).drop_duplicates(["n", "family", "settings"], keep="first")
+    table = table.sort_values("n", kind="stable")
+    atomic_write_bytes(path, table.to_csv(index=False, float_format="%.6g").encode())
+    plot(table, args.out / "ann_scaling.png")
+    print(f"merged {len(table)} rows at sizes {sorted(table['n'].unique())} into {path}")
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def main() -> None:
     args = parse_args()
+    if args.merge or args.merge_pareto:
+        return merge(args)
     repro.setup(seed=args.seed, threads=args.threads)
+    faiss.omp_set_num_threads(args.threads)
     warnings.filterwarnings("ignore", category=TruncationWarning)  # paragraphs over 256 tokens: see notebook 02
     reference = synthetic.reference_set(TextEncoder("sentence-transformers/all-MiniLM-L6-v2"), seed=args.seed)
-    real, Q = reference.corpus, reference.queries
-    print(f"real reference set: {len(real):,} vectors ({', '.join(f'{s}: {(reference.source == s).sum():,}' for s in dict.fromkeys(reference.source))}); "
-          f"queries: {len(Q):,} held-out SQuAD dev questions")
-    start = time.perf_counter()
+    real, Q = reference.corpus, np.ascontiguousarray(reference.queries, dtype=np.float32)
     model = synthetic.fit_mixture(real, args.centres, seed=args.seed)
-    print(f"mixture: {args.centres} centres fitted in {time.perf_counter() - start:.1f} s")
-    if not args.skip_compare:
-        table = synthetic.compare(real, synthetic.sample(model, len(real), seed=args.seed + 1), Q, seed=args.seed)
-        print("real vs synthetic, recall@10 at fixed settings on", f"{len(real):,} vectors each:")
-        print(table.to_string(index=False, float_format="{:.4f}".format))
-        print(f"fit check (every family within 0.05): {'met' if table['within'].all() else 'NOT met'}")
-    start = time.perf_counter()
-    X = synthetic.sample(model, args.n, seed=args.seed + 2)
-    print(f"corpus: {len(X):,} SYNTHETIC vectors sampled in {time.perf_counter() - start:.1f} s; median "
-          f"nearest-neighbour cosine: real {synthetic.nearest_neighbour_cosine(real):.3f}, synthetic "
-          f"{synthetic.nearest_neighbour_cosine(X):.3f}")
-    print(f"faiss {faiss.__version__}, {args.threads} threads ({os.cpu_count()} CPUs, {platform.machine()}), "
-          f"best of {args.repeats} batched searches of {len(Q):,} queries")
-    exact = synthetic.exact_top(X, Q)
-    train = X[:args.train]
-    table = sweep(X, Q, configs(args.nlist, args.hnsw_m), exact, repeats=args.repeats, seed=args.seed,
-                  train=train, log=print, deterministic=False)  # HNSW built on all threads, as in production
-    flat_qps = float(table["qps"].iloc[0])
-    table["speedup_vs_flat"] = table["qps"] / flat_qps
-    print(table.to_string(index=False, formatters={
-        "recall@10": "{:.4f}".format, "qps": "{:,.0f}".format, "speedup_vs_flat": "{:.1f}x".format,
-        "ram_bytes_per_vector": "{:.1f}".format, "disk_bytes_per_vector": "{:.1f}".format,
-        "build_s": "{:.1f}".format}))
-    print("Pareto front (RAM bytes per vector against recall@10):")
-    front = pareto_front(table)
-    print(front[["index", "settings", "recall@10", "ram_bytes_per_vector", "speedup_vs_flat"]].to_string(
-        index=False, formatters={"recall@10": "{:.4f}".format, "ram_bytes_per_vector": "{:.1f}".format,
-                                 "speedup_vs_flat": "{:.1f}x".format}))
-    print_targets(table, flat_qps)
-    save(table, args.out, f"{len(X):,} synthetic 384-d vectors, {len(Q):,} real questions, {args.threads} threads")
-    print(f"wrote {args.out / 'ann.csv'} and {args.out / 'ann.png'}")
+    X = synthetic.sample(model, max(args.sizes), seed=args.seed + 2)
+    meta = {"cpu": cpu_name(), "threads": args.threads, "faiss": faiss.__version__,
+            "compile": faiss.get_compile_options().strip()}
+    print(f"{len(X):,} SYNTHETIC vectors, {len(Q):,} real queries; {meta}; {os.cpu_count()} CPUs", flush=True)
+    rec = Recorder(args.out / "ann_scaling.csv", meta)
+    done = set()
+    if args.resume and (args.out / "ann_scaling.csv").is_file():  # keep the sizes a stopped run finished
+        old = pd.read_csv(args.out / "ann_scaling.csv", keep_default_na=False)
+        finished = old.groupby("n")["family"].apply(lambda f: (f == "HNSW32,Flat").any())
+        done = set(finished[finished].index)
+        rec.rows = old[old["n"].isin(done)].to_dict("records")
+        print(f"resuming: sizes {sorted(done)} kept from {args.out / 'ann_scaling.csv'}", flush=True)
+    store = X  # rescoring reads float32 rows from RAM here; a file on disk gives the same ranking (rescore.rescore)
+    if True:
+        for n in sorted(set(args.sizes) - done):
+            start = time.perf_counter()
+            table = measure_size(n, X, Q, store, args, rec)
+            print(f"n={n:,} done in {time.perf_counter() - start:.0f} s", flush=True)
+            plot(table, args.out / "ann_scaling.png")
+    largest = table[table["n"] == table["n"].max()]
+    atomic_write_bytes(args.out / "ann.csv", largest.to_csv(index=False, float_format="%.6g").encode())
+    print(f"wrote {args.out / 'ann_scaling.csv'}, {args.out / 'ann_scaling.png'} and {args.out / 'ann.csv'}")
 
 
 if __name__ == "__main__":

@@ -55,44 +55,72 @@ def _disk_reads(settings: Any) -> int:
     return int(found.group(1)) if found else 0
 
 
-def choose_index(answer: Any, table: Any, n_vectors: int, ram_gb: float, recall_target: float,
-                 qps: float | None = None, iops: float | None = None) -> Verdict:
-    """Exercise 08.2: the row that fits the RAM budget, meets the recall target and needs the least RAM.
+def _line_at(ns: Any, recalls: Any, n_target: float, confidence: float = 0.95) -> tuple[float, float]:
+    """Least-squares line of recall against log10(n), evaluated at n_target: (prediction, lower confidence bound)."""
+    from scipy import stats
 
-    With `qps` and `iops`, a row that rescores from disk must also fit the drive: its depth (rows read
-    per query) times the queries per second may not exceed the drive's random reads per second.
+    x, y = np.log10(np.asarray(ns, dtype=np.float64)), np.asarray(recalls, dtype=np.float64)
+    design = np.column_stack([x, np.ones_like(x)])
+    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+    dof = len(x) - 2
+    sigma2 = float(((y - design @ coef) ** 2).sum()) / dof
+    at = np.array([np.log10(n_target), 1.0])
+    se = np.sqrt(sigma2 * at @ np.linalg.inv(design.T @ design) @ at)
+    return float(at @ coef), float(at @ coef - stats.t.ppf(0.5 + confidence / 2, dof) * se)
+
+
+def choose_index(answer: Any, table: Any, n_vectors: int, ram_gb: float, recall_target: float,
+                 qps: float, iops: float) -> Verdict:
+    """Exercise 08.2: at the target size, the row that fits RAM and the drive and whose recall is likely to hold.
+
+    `table` holds benchmarks/ann.py's rows (columns n, family, settings, recall@10, ram_bytes_per_vector). A
+    configuration is judged by its row at the largest size it was measured at, except its recall: that is the
+    lower 95 % bound, at `n_vectors`, of a straight line of recall@10 against log10(n) through its sizes (three
+    or more).
+    A row that rescores from disk reads `depth` rows per query: depth times `qps` may not exceed the drive's `iops`.
     """
+    groups = table.groupby(["family", "settings"], sort=False)
+    if groups["n"].nunique().max() < 3:
+        return _report(False, "no row was measured at three or more sizes; a line with an uncertainty needs three")
+    largest = table.loc[groups["n"].idxmax()].copy()   # each configuration at the largest size it was measured at
+    largest["sizes"] = [groups.get_group((f, s_))["n"].nunique() for f, s_ in zip(largest["family"], largest["settings"])]
+    lows = []
+    for _, row in largest.iterrows():
+        rows = groups.get_group((row["family"], row["settings"]))
+        lows.append(_line_at(rows["n"], rows["recall@10"], n_vectors)[1] if row["sizes"] >= 3 else -np.inf)
+    largest["low"] = lows
     budget = ram_gb * 1e9 / n_vectors
-    drive_ok = table["settings"].map(_disk_reads) * qps <= iops if qps and iops else True
-    ok = table[(table["ram_bytes_per_vector"] <= budget) & (table["recall@10"] >= recall_target) & drive_ok]
-    if ok.empty:
-        return _report(False, f"no row fits {budget:g} bytes per vector at recall@10 >= {recall_target}")
+    reads = largest["settings"].map(_disk_reads)
+    ok = largest[(largest["ram_bytes_per_vector"] <= budget) & (reads * qps <= iops) & (largest["low"] >= recall_target)]
     if not (isinstance(answer, tuple) and len(answer) == 2 and all(isinstance(a, str) for a in answer)):
-        return _report(False, f"answer with a tuple (index, settings) of two strings, got {answer!r:.80}")
-    rows = table[(table["index"] == answer[0]) & (table["settings"] == answer[1])]
+        return _report(False, f"answer with a tuple (family, settings) of two strings, got {answer!r:.80}")
+    rows = largest[(largest["family"] == answer[0]) & (largest["settings"] == answer[1])]
     if rows.empty:
-        return _report(False, f"{answer!r} is not a row of the table: copy its 'index' and 'settings' values")
+        return _report(False, f"{answer!r} is not a row of the table: copy its 'family' and 'settings' values")
     row = rows.iloc[0]
     need_gb = row["ram_bytes_per_vector"] * n_vectors / 1e9
     if row["ram_bytes_per_vector"] > budget:
-        extra = " (its ',RFlat' stage keeps the full vectors in RAM)" if "RFlat" in row["index"] else ""
         return _report(False, f"{answer[0]} needs {row['ram_bytes_per_vector']:.1f} bytes per vector, "
-                              f"{need_gb:.1f} GB for {n_vectors:,} vectors: over the {ram_gb:g} GB budget{extra}")
-    if row["recall@10"] < recall_target:
-        return _report(False, f"it fits ({need_gb:.1f} GB), but its recall@10 is {row['recall@10']:.4f}, below "
-                              f"{recall_target}")
+                              f"{need_gb:.1f} GB for {n_vectors:,} vectors: over the {ram_gb:g} GB budget")
     depth = _disk_reads(row["settings"])
-    if qps and iops and depth * qps > iops:
-        return _report(False, f"it fits in RAM and meets the recall, but it reads {depth} rows from disk per query: "
-                              f"{qps:,g} queries/s need {depth * qps:,g} random reads/s, over the drive's {iops:,g}. "
-                              f"A row that rescores from disk may read at most {iops / qps:g} per query")
+    if depth * qps > iops:
+        return _report(False, f"it fits in RAM, but it reads {depth} rows from disk per query: {qps:,g} queries/s "
+                              f"need {depth * qps:,g} random reads/s, over the drive's {iops:,g}")
+    if row["sizes"] < 3:
+        return _report(False, f"it was measured at {row['sizes']} sizes only: no line with an uncertainty, so no "
+                              f"recall to expect at {n_vectors:,} vectors")
+    if row["low"] < recall_target:
+        return _report(False, f"it fits, but its recall was {row['recall@10']:.3f} at {row['n']:,} vectors, and "
+                              f"the line through its {row['sizes']} sizes puts the lower 95 % bound at "
+                              f"{n_vectors:,} vectors at {row['low']:.3f}, below {recall_target}")
+    if ok.empty:  # cannot happen when the answer passed every test above; kept for a table with no valid row
+        return _report(False, "no row meets every limit")
     least = ok["ram_bytes_per_vector"].min()
     if row["ram_bytes_per_vector"] > least + 1e-9:
-        return _report(False, f"it fits and meets the target, but another row needs only {least:.1f} bytes per "
-                              "vector: filter on every limit, then sort by RAM")
-    reads_note = f", {depth * qps:,g} disk reads/s" if qps and iops and depth else ""
+        return _report(False, f"it meets every limit, but another row needs only {least:.1f} bytes per vector")
     return _report(True, f"{answer[0]} [{answer[1]}]: {row['ram_bytes_per_vector']:.1f} bytes per vector, "
-                         f"{need_gb:.1f} GB of the {ram_gb:g} GB, recall@10 at least {recall_target}{reads_note}")
+                         f"{need_gb:.1f} GB of the {ram_gb:g} GB, {depth * qps:,g} disk reads/s, recall@10 predicted "
+                         f"at least {recall_target} at {n_vectors:,} vectors (lower 95 % bound)")
 
 
 def rescoring_ceiling(answer: Any, X: Any, Q: Any, exact: Any, S: Any, exact_S: Any,
