@@ -46,6 +46,7 @@ from helpers.course.files import atomic_write_bytes  # noqa: E402
 from helpers.course.paths import REPO_ROOT  # noqa: E402
 from helpers.encode.embed import TextEncoder, TruncationWarning  # noqa: E402
 from helpers.evaluate import synthetic  # noqa: E402
+from helpers.evaluate.pareto import best_time  # noqa: E402
 from helpers.search import ann, rescore  # noqa: E402
 
 D = 384
@@ -94,15 +95,6 @@ def rerank(Q: np.ndarray, candidates: np.ndarray, X: np.ndarray, k: int = 10, bl
         order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
         out[i:i + block] = np.take_along_axis(ids, order, axis=1)
     return out
-
-
-def best_time(run, repeats: int):
-    best, ids = float("inf"), None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        ids = run()
-        best = min(best, time.perf_counter() - start)
-    return best, ids
 
 
 class Recorder:

@@ -15,7 +15,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import faiss
 import numpy as np
@@ -42,7 +42,8 @@ def _binary_codes(x: np.ndarray) -> np.ndarray:
     return quantize_embeddings(x, precision="ubinary")
 
 
-def _best_time(run: Callable[[], np.ndarray], repeats: int) -> tuple[float, np.ndarray]:
+def best_time(run: Callable[[], Any], repeats: int) -> tuple[float, Any]:
+    """The fastest of `repeats` calls of `run` (seconds) and what the last call returned."""
     best, ids = float("inf"), None
     for _ in range(repeats):
         start = time.perf_counter()
@@ -112,7 +113,7 @@ def sweep(X: np.ndarray, Q: np.ndarray, configs: list[Config], exact: np.ndarray
             if log:
                 log(f"{config.label}: built in {build_s:.1f} s, {ram:.1f} bytes per vector in RAM")
             for setting in config.settings:
-                seconds, ids = _best_time(_runner(config, index, Q, store, setting, k), repeats)
+                seconds, ids = best_time(_runner(config, index, Q, store, setting, k), repeats)
                 rows.append({"index": config.label, "factory": config.factory, "settings": _describe(setting),
                              "recall@10": neighbour_recall(ids, exact), "qps": len(Q) / seconds,
                              "ram_bytes_per_vector": ram, "disk_bytes_per_vector": disk, "build_s": build_s})
