@@ -102,6 +102,17 @@ def test_choose_index(table):
     assert not more and "only 48.0 bytes" in more.message
 
 
+def test_choose_index_breaks_a_ram_tie_by_the_fewest_lists_probed(table):
+    """IVF,SQ8's settings share one index, so their RAM ties exactly: probing more lists is not the answer."""
+    args = dict(n_vectors=30_000_000, ram_gb=16, recall_target=0.95, qps=500, iops=20_000)
+    sq8 = table[(table["family"] == "IVF,SQ8 (nlist 4*sqrt(n))") & (table["settings"] == "nprobe=64")]
+    wider = sq8.assign(settings="nprobe=128", **{"recall@10": sq8["recall@10"] + 0.005})
+    tied = pd.concat([table, wider], ignore_index=True)
+    assert check.choose_index(("IVF,SQ8 (nlist 4*sqrt(n))", "nprobe=64"), tied, **args)
+    more = check.choose_index(("IVF,SQ8 (nlist 4*sqrt(n))", "nprobe=128"), tied, **args)
+    assert not more and "probes only 64 lists" in more.message
+
+
 def _clustered(rng, n, d, centres=30, spread=0.35):
     points = rng.standard_normal((centres, d))[rng.integers(0, centres, n)] + spread * rng.standard_normal((n, d))
     points = points.astype(np.float32)

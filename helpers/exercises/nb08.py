@@ -5,6 +5,7 @@ Introduced in notebooks/08_compression_graphs.ipynb, which imports it as
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -69,6 +70,12 @@ def _line_at(ns: Any, recalls: Any, n_target: float, confidence: float = 0.95) -
     return float(at @ coef), float(at @ coef - stats.t.ppf(0.5 + confidence / 2, dof) * se)
 
 
+def _lists_probed(settings: str) -> int:
+    """The nprobe in a settings string such as 'nprobe=16, depth=160'; 0 for a family without lists."""
+    found = re.search(r"nprobe=(\d+)", str(settings))
+    return int(found.group(1)) if found else 0
+
+
 def choose_index(answer: Any, table: Any, n_vectors: int, ram_gb: float, recall_target: float,
                  qps: float, iops: float) -> Verdict:
     """Exercise 08.2: at the target size, the row that fits RAM and the drive and whose recall is likely to hold.
@@ -118,6 +125,12 @@ def choose_index(answer: Any, table: Any, n_vectors: int, ram_gb: float, recall_
     least = ok["ram_bytes_per_vector"].min()
     if row["ram_bytes_per_vector"] > least + 1e-9:
         return _report(False, f"it meets every limit, but another row needs only {least:.1f} bytes per vector")
+    ties = ok[ok["ram_bytes_per_vector"] <= least + 1e-9]
+    fewest = ties["settings"].map(_lists_probed).min()
+    if _lists_probed(row["settings"]) > fewest:
+        return _report(False, f"it meets every limit with the least RAM, but so does a row of the same bytes per "
+                              f"vector that probes only {fewest} lists per query: the task breaks a tie by "
+                              "the fewest lists probed")
     return _report(True, f"{answer[0]} [{answer[1]}]: {row['ram_bytes_per_vector']:.1f} bytes per vector, "
                          f"{need_gb:.1f} GB of the {ram_gb:g} GB, {depth * qps:,g} disk reads/s, recall@10 predicted "
                          f"at least {recall_target} at {n_vectors:,} vectors (lower 95 % bound)")
