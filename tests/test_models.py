@@ -64,6 +64,42 @@ def test_ambiguous_pooling_config_is_refused(tmp_path):
         read_sentence_config(tmp_path)
 
 
+def _write_st6_folder(folder, pooling_mode):
+    """The layout sentence-transformers 6.2's model.save writes (issue 26): `pooling_mode` and
+    `embedding_dimension` in 1_Pooling, no max_seq_length in sentence_bert_config.json."""
+    (folder / "1_Pooling").mkdir()
+    (folder / "1_Pooling" / "config.json").write_text(json.dumps(
+        {"embedding_dimension": 384, "pooling_mode": pooling_mode, "include_prompt": True}))
+    (folder / "modules.json").write_text(json.dumps([
+        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.base.modules.transformer.Transformer"},
+        {"idx": 1, "name": "1", "path": "1_Pooling",
+         "type": "sentence_transformers.sentence_transformer.modules.pooling.Pooling"},
+        {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.base.modules.normalize.Normalize"}]))
+    (folder / "sentence_bert_config.json").write_text(json.dumps({"do_lower_case": False}))
+
+
+@pytest.mark.parametrize("mode, expected", [("mean", "mean"), ("cls", "cls"), (["max"], "max")])
+def test_sentence_transformers_6_layout_is_read(tmp_path, mode, expected):
+    _write_st6_folder(tmp_path, mode)
+    config = read_sentence_config(tmp_path)
+    assert (config.pooling, config.max_seq_length, config.normalize, config.dim) == (expected, None, True, 384)
+
+
+@pytest.mark.parametrize("mode", [["mean", "max"], "lasttoken", "weightedmean", 3])
+def test_sentence_transformers_6_modes_the_course_cannot_pool_are_refused(tmp_path, mode):
+    _write_st6_folder(tmp_path, mode)
+    with pytest.raises(ValueError, match="expected exactly one of mean, cls, max"):
+        read_sentence_config(tmp_path)
+
+
+def test_a_legacy_mode_the_course_cannot_pool_is_refused_not_ignored(tmp_path):
+    (tmp_path / "1_Pooling").mkdir()
+    (tmp_path / "1_Pooling" / "config.json").write_text(json.dumps(
+        {"pooling_mode_mean_tokens": True, "pooling_mode_mean_sqrt_len_tokens": True}))
+    with pytest.raises(ValueError, match="exactly one"):
+        read_sentence_config(tmp_path)
+
+
 # --- paths that are not model folders (issue 12) --------------------------------------------------
 
 @pytest.mark.parametrize("make", [lambda tmp: str(tmp / "missing" / "model"), lambda tmp: tmp / "missing",

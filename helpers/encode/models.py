@@ -117,6 +117,18 @@ def resolve_model(model_id: str | os.PathLike, *, allow_download: bool | None = 
         f"Fix: {fix}.")
 
 
+def _pooling_modes(cfg: dict) -> list:
+    """The pooling modes a 1_Pooling/config.json sets: sentence-transformers 6's `pooling_mode` (a name
+    or a list of names), else the older `pooling_mode_*` booleans, which 6.x still reads."""
+    if "pooling_mode" in cfg:
+        mode = cfg["pooling_mode"]
+        return list(mode) if isinstance(mode, (list, tuple)) else [mode]
+    legacy = {"mean": "pooling_mode_mean_tokens", "cls": "pooling_mode_cls_token", "max": "pooling_mode_max_tokens",
+              "mean_sqrt_len_tokens": "pooling_mode_mean_sqrt_len_tokens",
+              "weightedmean": "pooling_mode_weightedmean_tokens", "lasttoken": "pooling_mode_lasttoken"}
+    return [name for name, key in legacy.items() if cfg.get(key)]
+
+
 def read_sentence_config(folder: str | os.PathLike) -> SentenceConfig:
     """Read pooling, max_seq_length and normalisation from a sentence-transformers folder."""
     folder = Path(folder)
@@ -137,11 +149,9 @@ def read_sentence_config(folder: str | os.PathLike) -> SentenceConfig:
         cfg = _read_json(pooling_dir / "config.json")
         if not isinstance(cfg, dict):
             raise ValueError(f"{pooling_dir / 'config.json'} must be a JSON object; copy the model folder again")
-        dim = cfg.get("word_embedding_dimension")
-        modes = {"mean": cfg.get("pooling_mode_mean_tokens"), "cls": cfg.get("pooling_mode_cls_token"),
-                 "max": cfg.get("pooling_mode_max_tokens")}
-        chosen = [name for name, on in modes.items() if on]
-        if len(chosen) != 1:
+        dim = cfg.get("embedding_dimension", cfg.get("word_embedding_dimension"))
+        chosen = _pooling_modes(cfg)
+        if len(chosen) != 1 or chosen[0] not in ("mean", "cls", "max"):
             raise ValueError(f"{pooling_dir / 'config.json'} sets pooling modes {chosen}; "
                              "expected exactly one of mean, cls, max.")
         pooling = chosen[0]
