@@ -66,6 +66,7 @@ def test_a_short_run_lowers_the_loss_and_saves_a_model_the_course_reads(rows, tm
     tuned = SentenceTransformer(str(tmp_path / "m"), device="cpu")
     assert _eval_loss(tuned, rows) < before - 0.5  # 2.88 -> 1.61 when measured (docs/design/12_encoder.md)
     assert read_sentence_config(tmp_path / "m").pooling == "mean"
+    assert TextEncoder(tmp_path / "m").max_length == 256  # trained on 32-token windows, saved with MiniLM's own
     texts = ["np.linalg.norm of a matrix", "Return the inverse of a matrix."]
     ours = TextEncoder(tmp_path / "m").encode(texts)
     assert np.allclose(ours, tuned.encode(texts, normalize_embeddings=True), atol=1e-6)

@@ -74,6 +74,9 @@ def test_mined_negatives_are_never_the_gold_or_a_false_negative(train_docs):
         if neg is not None:
             assert neg != pair[0] and false_negative(by_id[pair[0]], by_id[neg]) is None
     assert sum(mined.skipped.values()) > 0 and 0 < mined.hardest_was_false <= len(pairs)
+    wider = mine_bm25_negatives(pairs[:20], by_id, k=10, corpus=training_pairs(train_docs))
+    assert all(neg is None or false_negative(by_id[p[0]], by_id[neg]) is None for p, neg in zip(pairs, wider.negatives))
+    assert any(neg not in {p[0] for p in pairs} for neg in wider.negatives if neg)  # found outside the pairs
     deeper = mine_bm25_negatives(pairs, by_id, k=10, skip=1).negatives
     assert any(a != b for a, b in zip(mined.negatives, deeper) if a and b)
 

@@ -19,7 +19,7 @@ from helpers.course.files import locked_folder
 from helpers.course.paths import models_dir
 from helpers.encode.models import FINETUNED_PREFIX, finetuned_folder, resolve_model
 
-KEY_VERSION = "finetune-1"
+KEY_VERSION = "finetune-2"  # 2: saved with the base model's window, not the training one
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,11 @@ def _base_identity(model_id: str) -> str:
 
 
 def train(rows: Sequence[tuple[str, ...]], settings: TrainSettings, out: str | os.PathLike) -> list[float]:
-    """Train with MultipleNegativesRankingLoss, quietly, save to `out`; return the loss of every step."""
+    """Train with MultipleNegativesRankingLoss, quietly, save to `out`; return the loss of every step.
+
+    Trains on windows of settings.max_seq_length tokens and saves the model with the base model's own
+    window, so that it reads as much of a document as the model it is compared with.
+    """
     from datasets import Dataset
     from sentence_transformers import (SentenceTransformer, SentenceTransformerTrainer,
                                        SentenceTransformerTrainingArguments)
@@ -105,6 +109,7 @@ def train(rows: Sequence[tuple[str, ...]], settings: TrainSettings, out: str | o
 
     _check_rows(rows)
     model = SentenceTransformer(str(resolve_model(settings.base_model)), device="cpu")
+    served = model.max_seq_length  # the window the base model is used with (256 for MiniLM)
     model.max_seq_length = settings.max_seq_length
     if settings.dropout is not None:
         for module in model.modules():
@@ -123,6 +128,7 @@ def train(rows: Sequence[tuple[str, ...]], settings: TrainSettings, out: str | o
         trainer = SentenceTransformerTrainer(model=model, args=args, train_dataset=data, loss=loss)
         trainer.remove_callback(PrinterCallback)  # else every log line is printed, a timing among them
         trainer.train()
+    model.max_seq_length = served  # trained on short windows, used with the base's, as MiniLM itself was
     model.save(str(out))
     return [entry["loss"] for entry in trainer.state.log_history if "loss" in entry]
 

@@ -71,29 +71,32 @@ class MinedNegatives:
     hardest_was_false: int = 0                          # pairs whose top non-gold candidate was a false negative
 
 
-def mine_bm25_negatives(pairs: Sequence[Pair], docs: Mapping[str, ApiDoc], k: int = 10, skip: int = 0) -> MinedNegatives:
-    """For each summary, the (skip+1)-th best BM25 body among the pairs that is not its own nor a false negative."""
+def mine_bm25_negatives(pairs: Sequence[Pair], docs: Mapping[str, ApiDoc], k: int = 10, skip: int = 0,
+                        corpus: Sequence[Pair] | None = None) -> MinedNegatives:
+    """For each pair's summary, the (skip+1)-th best BM25 body of `corpus` (default: the pairs) that is
+    neither its own nor a false negative; corpus bodies are searched, pairs' summaries are the queries."""
     if isinstance(k, bool) or not isinstance(k, int) or k < 1 or isinstance(skip, bool) or not isinstance(skip, int) \
             or not 0 <= skip < k:
         raise ValueError(f"need ints 1 <= k and 0 <= skip < k, got k={k!r}, skip={skip!r}")
-    missing = [p[0] for p in pairs if p[0] not in docs]
+    corpus = pairs if corpus is None else corpus
+    missing = [p[0] for p in [*pairs, *corpus] if p[0] not in docs]
     if missing:
         raise KeyError(f"{len(missing)} pairs have no document in docs (e.g. {missing[0]}): pass "
                        "{d.doc_id: d for d in load_apidocs(...)} over the same libraries")
-    bm25 = BM25Index([p[2] for p in pairs])
-    _, ids = bm25.search([p[1] for p in pairs], k=min(k + 1, len(pairs)))
+    bm25 = BM25Index([p[2] for p in corpus])
+    _, ids = bm25.search([p[1] for p in pairs], k=min(k + 1, len(corpus)))
     mined = MinedNegatives(negatives=[])
     for row, pair in zip(ids, pairs):
         doc, kept, first = docs[pair[0]], [], True
         for i in row[row >= 0]:
-            reason = false_negative(doc, docs[pairs[i][0]])
+            reason = false_negative(doc, docs[corpus[i][0]])
             if reason == "the document itself":
                 continue
             if reason is not None:
                 mined.skipped[reason] += 1
                 mined.hardest_was_false += first
             else:
-                kept.append(pairs[i][0])
+                kept.append(corpus[i][0])
             first = False
         mined.negatives.append(kept[skip] if len(kept) > skip else None)
     return mined
