@@ -111,8 +111,15 @@ def test_dimension_mismatch_is_refused(client, data):
 def test_a_closed_client_gets_a_clear_error(tmp_path, data, milvus_lite):
     c = milvus_lite(tmp_path / "closed.db")
     c.close()
-    with pytest.raises(vectordb.VectorDBError, match="client is closed; open a new one"):
+    with pytest.raises(vectordb.VectorDBError, match=r"client is closed; open a new one .* vectordb\.search\(\)$"):
         vectordb.search(c, "docs", data[1])
+    # each public function names itself, not the first pymilvus call it makes (review 10 finding 14)
+    for call, name in [(lambda: vectordb.insert(c, "docs", data[0]), "insert"),
+                       (lambda: vectordb.build_index(c, "docs", "FLAT"), "build_index"),
+                       (lambda: vectordb.create_collection(c, "docs", DIM), "create_collection"),
+                       (lambda: vectordb.collection_dim(c, "docs"), "collection_dim")]:
+        with pytest.raises(vectordb.VectorDBError, match=rf"before calling vectordb\.{name}\(\)$"):
+            call()
 
 
 @pytest.mark.parametrize("bad, error, match", [

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from helpers.exercises._verdict import Verdict, _as_array, _report
+from helpers.exercises._verdict import Verdict, _one_number, _report
 
 
 def filtered_recall_at_1(answer: Any, P: Any, Q: Any, gold: Any, titles: Any, deleted: Any = (),
@@ -18,7 +18,8 @@ def filtered_recall_at_1(answer: Any, P: Any, Q: Any, gold: Any, titles: Any, de
 
     Recomputed by exact search within each title (numpy, float64); an HNSW search may miss a few, so
     an answer within `tol` (3 questions in 529) of the exact figure is right. Rows in `deleted` are
-    left out. The message gives the two exact figures and leaves the why to the learner.
+    left out. The message gives the two exact figures and how many questions ask for a deleted row,
+    and leaves the why to the learner.
     """
     P, Q = np.asarray(P, dtype=np.float64), np.asarray(Q, dtype=np.float64)
     gold, titles = np.asarray(gold), np.asarray(titles)
@@ -29,20 +30,21 @@ def filtered_recall_at_1(answer: Any, P: Any, Q: Any, gold: Any, titles: Any, de
     unfiltered = float((np.argmax(sims, axis=1) == gold).mean())
     same_title = titles[None, :] == titles[gold][:, None]
     filtered = float((np.argmax(np.where(same_title, sims, -np.inf), axis=1) == gold).mean())
-    got = _as_array(answer)
-    if got is None or got.size != 1:
-        return _report(False, "expected one number between 0 and 1: the share of questions whose top hit is "
-                              "their own paragraph.")
-    got = float(got)
+    got = _one_number(answer)
+    if got is None:  # a list or array of one number included: float() of those fails or warns
+        return _report(False, "expected one number between 0 and 1 (a float, not a list or an array): the share "
+                              "of questions whose top hit is their own paragraph.")
     if not 0 <= got <= 1:
         return _report(False, "recall@1 is a share of questions: divide the hits by the number of questions.")
     if abs(got - unfiltered) <= tol < abs(got - filtered):
         return _report(False, f"{got:.4f} is about recall@1 without a filter ({unfiltered:.4f}); pass "
                               "filter='title == \"...\"' with each question's own title.")
     if abs(got - filtered) <= tol:
+        lost = int((~alive[gold]).sum())
         return _report(True, f"exact search gives {filtered:.3f} within the article and {unfiltered:.3f} "
-                             f"without a filter, and your answer is within {tol} of the first. Now the "
-                             "question in the text: why does it rise, and why not to 1?")
+                             f"without a filter, and your answer is within {tol} of the first ({lost} of the "
+                             f"{len(gold)} questions ask for a deleted paragraph, {lost / len(gold):.4f} of "
+                             "them). Now the question in the text: why does it rise, and why not to 1?")
     return _report(False, f"exact search within each article gives {filtered:.4f}; compare each top hit with "
                           "the question's own paragraph id, over the questions asked for.")
 
@@ -51,8 +53,9 @@ def max_vectors(answer: Any, bytes_per_vector: float, nodes: int, replicas: int,
                 usable: float = 0.9) -> Verdict:
     """Exercise 10.2: the most vectors `nodes` query nodes hold with `replicas` copies, `usable` of memory.
 
-    Each replica lives on its own group of nodes, so one copy gets nodes // replicas of them. An
-    answer within 0.1 % is right (bytes per vector rounded as printed, say).
+    Each replica lives on its own group of nodes and every group holds a whole copy, so the smallest
+    group, nodes // replicas nodes, decides. An answer within 0.1 % is right (bytes per vector rounded
+    as printed, say).
     """
     per_copy = nodes // replicas
 
@@ -69,13 +72,16 @@ def max_vectors(answer: Any, bytes_per_vector: float, nodes: int, replicas: int,
         return abs(answer - x) <= max(1, 1e-3 * x)
 
     if near(want):
-        return _report(True, f"about {want:,} vectors: {nodes} nodes make {replicas} groups of {per_copy}, "
-                             f"and one group holds one copy in {per_copy} x {usable:.0%} of {node_gib} GiB.")
+        groups = (f"{replicas} groups of {per_copy}" if nodes % replicas == 0 else
+                  f"{replicas} groups, the smallest of {per_copy} nodes ({nodes} // {replicas})")
+        return _report(True, f"about {want:,} vectors: {nodes} nodes make {groups}, and every group must "
+                             f"hold a whole copy in {per_copy} x {usable:.0%} of {node_gib} GiB.")
     if near(fit(nodes, usable, 2**30)):
         return _report(False, f"that fills all {nodes} nodes with one copy; each of the {replicas} replicas needs "
                               "its own group of nodes.")
     if near(fit(nodes / replicas, usable, 2**30)):
-        return _report(False, "a replica's group is a whole number of nodes: nodes // replicas, not nodes / replicas.")
+        return _report(False, "a replica's group is a whole number of nodes, and the smallest group must hold a "
+                              "whole copy: nodes // replicas, not nodes / replicas.")
     if near(fit(per_copy, 1.0, 2**30)):
         return _report(False, "the loaded data must stay under 90 % of the nodes' memory: multiply by 0.9.")
     if near(fit(per_copy, usable, 1e9)):

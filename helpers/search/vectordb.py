@@ -30,13 +30,21 @@ class VectorDBError(RuntimeError):
     """Raised when the database refuses an operation or answers other than asked."""
 
 
-def _client_call(client: Any, method: str, *args: Any, **kwargs: Any) -> Any:
-    """Call a MilvusClient method, turning a closed client's obscure failure into a clear error."""
+def _check_open(client: Any, function: str, method: str = "search") -> None:
+    """Refuse a non-client or a closed one, naming `function`, the call the learner made."""
     if client is None or not hasattr(client, method):
         raise TypeError(f"client must be a pymilvus.MilvusClient, got {type(client).__name__}")
     if getattr(client, "_handler", True) is None:  # what MilvusClient.close() leaves behind
         raise VectorDBError(f"the Milvus client is closed; open a new one with MilvusClient(uri) "
-                            f"before calling {method}()")
+                            f"before calling {function}()")
+
+
+def _client_call(client: Any, method: str, *args: Any, **kwargs: Any) -> Any:
+    """Call a MilvusClient method, turning a closed client's obscure failure into a clear error.
+
+    Each public function below checks the client first (`_check_open`), so a closed client's error
+    names the function the learner called; this check only backs that one up."""
+    _check_open(client, f"client.{method}", method)
     try:
         return getattr(client, method)(*args, **kwargs)
     except Exception as err:  # pymilvus raises many kinds; name the call and keep the cause
@@ -68,6 +76,7 @@ def create_collection(client: Any, name: str, dim: int, text_fields: dict[str, i
     """
     from pymilvus import DataType, MilvusClient
 
+    _check_open(client, "vectordb.create_collection")
     _check_name(name)
     if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 1:
         raise ValueError(f"dim must be a positive int (the vectors' length, 384 for all-MiniLM-L6-v2), got {dim!r}")
@@ -97,6 +106,7 @@ def create_collection(client: Any, name: str, dim: int, text_fields: dict[str, i
 
 def collection_dim(client: Any, name: str) -> int:
     """The dimension of `name`'s vector field, as the server describes it."""
+    _check_open(client, "vectordb.collection_dim")
     info = _client_call(client, "describe_collection", _check_name(name))
     for field in info.get("fields", []):
         if field.get("name") == VECTOR_FIELD:
@@ -128,6 +138,7 @@ def insert(client: Any, name: str, vectors: Any, records: Sequence[dict] | None 
     chunk inserted with default ids would silently replace the first): give each chunk its own ids,
     or use `client.upsert` to replace rows on purpose.
     """
+    _check_open(client, "vectordb.insert")
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive int (rows per insert call), got {batch_size!r}")
     X = _as_matrix(vectors, collection_dim(client, name), "vectors")
@@ -163,6 +174,7 @@ def build_index(client: Any, name: str, index_type: str, metric: str = "cosine",
     The build parameters go in the nested form that Milvus Lite reads (`params={"params": {...}}`);
     the description the server returns is compared with what was asked, and a difference is an error.
     """
+    _check_open(client, "vectordb.build_index")
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {sorted(METRICS)}, got {metric!r}")
     params = dict(params or {})
@@ -224,6 +236,7 @@ def results_to_arrays(results: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
 def search(client: Any, name: str, Q: Any, k: int = 10, search_params: dict | None = None,
            filter: str = "", batch_size: int = 1000) -> tuple[np.ndarray, np.ndarray]:
     """Top-k of each query row, best first, as (scores, ids) arrays; `filter` is a Milvus expression."""
+    _check_open(client, "vectordb.search")
     Q = _as_matrix(Q, collection_dim(client, name), "Q")
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
