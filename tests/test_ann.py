@@ -97,6 +97,20 @@ def test_training_sets_too_small_are_refused_or_warned(data):
         build_index(X[:50], kind="IVF64,Flat")
     with pytest.raises(ValueError, match="PQ codebooks of 256 centroids"):
         build_index(X[:200], kind="PQ8")
+
+
+def test_a_too_small_training_set_gets_the_remedy_of_its_own_component(data):
+    """PQ has no lists, so its refusal names fewer bits, not nlist; an IVF refusal names a smaller nlist."""
+    X = data[0]
+    with pytest.raises(ValueError) as pq_refusal:
+        build_index(X[:200], kind="PQ8")
+    assert "fewer bits per code" in str(pq_refusal.value) and "nlist" not in str(pq_refusal.value)
+    with pytest.raises(ValueError) as ivf_refusal:
+        build_index(X[:50], kind="IVF64,Flat")
+    assert "smaller nlist" in str(ivf_refusal.value) and "bits" not in str(ivf_refusal.value)
+    with pytest.warns(UserWarning, match="k-means wants at least 39 per centroid"):   # 200 < 39 x 16, but allowed
+        x4 = build_index(X[:200], kind="PQ8x4fs", metric="ip")   # the remedy works: 16 centroids need 16 vectors
+    assert x4.ntotal == 200
     with pytest.warns(UserWarning, match="k-means wants at least 39 per centroid \\(2,496\\)"):
         build_index(X[:1000], kind="IVF64,Flat")
     with pytest.raises(ValueError, match="efConstruction applies to HNSW"):

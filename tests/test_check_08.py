@@ -130,7 +130,8 @@ def test_rescoring_ceiling():
         return float((candidates[:, :, None] == exact[:, None, :]).any(axis=1).mean())
 
     args = (X, Q, exact, S, exact_S)
-    assert check.rescoring_ceiling(found_share, *args)
+    right = check.rescoring_ceiling(found_share, *args)
+    assert right and "real vectors at depth 20, real vectors at depth 80, synthetic vectors at depth 80" in right.message
     first_stage = check.rescoring_ceiling(lambda c, e: found_share(c[:, :10], e), *args)
     assert not first_stage and "first stage's own recall@10" in first_stage.message
     assert "ceiling(candidates, exact)" in check.rescoring_ceiling(0.9, *args).message

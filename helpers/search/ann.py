@@ -94,27 +94,30 @@ def _pq(part: faiss.Index) -> Any:
     return pq if isinstance(pq, faiss.ProductQuantizer) else None
 
 
-def training_needs(index: faiss.Index) -> list[tuple[str, int, int]]:
-    """(what, fewest training vectors faiss accepts, vectors k-means wants) for each trained component."""
+def training_needs(index: faiss.Index) -> list[tuple[str, int, int, str]]:
+    """(what, fewest training vectors faiss accepts, vectors k-means wants, the remedy that fits this component)
+    for each trained component."""
     needs = []
     for part in parts(index):
         if isinstance(part, faiss.IndexIVF):
             nlist = int(part.nlist)
-            needs.append((f"IVF coarse quantizer with nlist={nlist}", nlist, MIN_POINTS_PER_CENTROID * nlist))
+            needs.append((f"IVF coarse quantizer with nlist={nlist}", nlist, MIN_POINTS_PER_CENTROID * nlist,
+                          "train on more vectors or use a smaller nlist"))
         pq = _pq(part)
         if pq is not None:
             ksub = int(pq.ksub)
             needs.append((f"PQ codebooks of {ksub} centroids per sub-space ({pq.M} sub-spaces of {pq.dsub} dims)",
-                          ksub, MIN_POINTS_PER_CENTROID * ksub))
+                          ksub, MIN_POINTS_PER_CENTROID * ksub,
+                          "train on more vectors or use fewer bits per code (e.g. 'x4fs': 16 centroids)"))
     return needs
 
 
 def check_training_set(index: faiss.Index, n_train: int) -> None:
     """Raise if n_train is below what faiss accepts; warn (Python warning, not C++ stderr) below what k-means wants."""
-    for what, minimum, wanted in training_needs(index):
+    for what, minimum, wanted, remedy in training_needs(index):
         if n_train < minimum:
             raise ValueError(f"{n_train:,} training vectors cannot train the {what}: it needs at least {minimum:,} "
-                             f"(k-means wants {wanted:,}); train on more vectors or use a smaller nlist / fewer bits")
+                             f"(k-means wants {wanted:,}); {remedy}")
         if n_train < wanted:
             warnings.warn(f"{n_train:,} training vectors for the {what}: k-means wants at least "
                           f"{MIN_POINTS_PER_CENTROID} per centroid ({wanted:,}); its centroids will be poor",
