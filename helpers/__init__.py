@@ -59,6 +59,7 @@ Public surface, one module per idea, with the notebook that introduces it:
 - helpers.exercises.nb09       the checks of notebook 09's exercises                               (09)
 - helpers.exercises.nb10       the checks of notebook 10's exercises                               (10)
 - helpers.exercises.nb11       the checks of notebook 11's exercises                               (11)
+- helpers.exercises.nb12       the checks of notebook 12's exercises                               (12)
 
 Private to their layer: helpers.search._validate (argument checks shared by search modules) and
 helpers.exercises._verdict (the Verdict every check returns).
