@@ -27,27 +27,35 @@ def _unit(x):
 @pytest.fixture
 def mismatch():
     rng = np.random.default_rng(0)
-    docs, queries = _unit(rng.normal(size=(50, 16))), _unit(rng.normal(size=(8, 16)))
+    docs, base_q = _unit(rng.normal(size=(50, 16))), _unit(rng.normal(size=(8, 16)))
+    moved_q = _unit(base_q + 0.5 * rng.normal(size=base_q.shape))
     doc_ids, qids = [f"d{i}" for i in range(50)], [f"q{i}" for i in range(8)]
     qrels = {q: {f"d{(3 * i + j) % 50}": 1 + j % 2 for j in range(4)} for i, q in enumerate(qids[:6])}
-    return FixedEncoder(queries), docs, [f"text {i}" for i in range(8)], qids, doc_ids, qrels
+    return FixedEncoder(moved_q), FixedEncoder(base_q), docs, [f"text {i}" for i in range(8)], qids, doc_ids, qrels
 
 
-def test_mismatch_other_way(mismatch, capsys):
-    tuned, docs, texts, qids, doc_ids, qrels = mismatch
+def test_mismatch_moved(mismatch, capsys):
+    moved, base, docs, texts, qids, doc_ids, qrels = mismatch
     index = faiss.IndexFlatIP(docs.shape[1])  # another way: faiss in float32, the course's nDCG
     index.add(docs)
-    ids = index.search(tuned.encode(texts), 10)[1]
-    run = metrics.run_from_ids(ids, qids, doc_ids)
-    right = np.mean([metrics.ndcg_at_k({q: run[q]}, {q: qrels[q]}, 10) for q in qrels])
-    assert check.mismatch_other_way(right, *mismatch)
-    assert check.mismatch_other_way(np.float32(right), *mismatch)
-    assert not check.mismatch_other_way(right + 0.05, *mismatch)
-    assert "search MiniLM's index" in capsys.readouterr().out
-    assert not check.mismatch_other_way(0, *mismatch)
-    assert not check.mismatch_other_way(1.5, *mismatch)
-    assert not check.mismatch_other_way([right], *mismatch)
-    assert "one number" in capsys.readouterr().out.splitlines()[-1]
+
+    def ndcg_of(queries):
+        run = metrics.run_from_ids(index.search(queries, 10)[1], qids, doc_ids)
+        return np.mean([metrics.ndcg_at_k({q: run[q]}, {q: qrels[q]}, 10) for q in qrels])
+
+    ndcg = ndcg_of(moved.encode(texts))
+    cosine = np.einsum("ij,ij->i", moved.encode(texts), base.encode(texts)).mean()
+    assert check.mismatch_moved((ndcg, cosine), *mismatch)
+    assert check.mismatch_moved(np.array([ndcg, cosine], dtype=np.float32), *mismatch)
+    assert not check.mismatch_moved((cosine, ndcg), *mismatch)
+    assert "swapped" in capsys.readouterr().out.splitlines()[-1]
+    assert not check.mismatch_moved((ndcg_of(base.encode(texts)), cosine), *mismatch)
+    assert "against its own index" in capsys.readouterr().out.splitlines()[-1]
+    assert not check.mismatch_moved((ndcg + 0.05, cosine), *mismatch)
+    assert not check.mismatch_moved((ndcg, 1.0), *mismatch)
+    assert "row-wise dot product" in capsys.readouterr().out.splitlines()[-1]
+    assert not check.mismatch_moved(ndcg, *mismatch)
+    assert "two numbers" in capsys.readouterr().out.splitlines()[-1]
 
 
 @pytest.fixture(scope="module")
@@ -69,10 +77,11 @@ def test_false_negative_shares(sample, capsys):
         counts[by_id[p[0]].library][1] += 1
     right = {lib: n / total for lib, (n, total) in counts.items()}
     assert check.false_negative_shares(right, pairs, by_id, corpus)
+    assert check.false_negative_shares({lib: round(v, 3) for lib, v in right.items()}, pairs, by_id, corpus)
     assert not check.false_negative_shares({lib: 100 * v for lib, v in right.items()}, pairs, by_id, corpus)
     assert "not percentages" in capsys.readouterr().out
     assert not check.false_negative_shares({lib: n for lib, (n, _) in counts.items()}, pairs, by_id, corpus)
-    assert not check.false_negative_shares({**right, "numpy": right["numpy"] + 0.1}, pairs, by_id, corpus)
+    assert not check.false_negative_shares({**right, "numpy": right["numpy"] + 0.01}, pairs, by_id, corpus)
     assert "numpy is off" in capsys.readouterr().out.splitlines()[-1]
     assert not check.false_negative_shares({"numpy": 0.5}, pairs, by_id, corpus)
     assert not check.false_negative_shares([0.1, 0.2, 0.3], pairs, by_id, corpus)
