@@ -6,6 +6,7 @@ accelerate are imported inside the functions that train, never at import.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -18,6 +19,7 @@ from typing import Sequence
 from helpers.course.files import locked_folder
 from helpers.course.paths import models_dir
 from helpers.encode.models import FINETUNED_PREFIX, finetuned_folder, resolve_model
+from helpers.encode.packaged import _sha256
 
 KEY_VERSION = "finetune-2"  # 2: saved with the base model's window, not the training one
 
@@ -80,17 +82,20 @@ def training_key(rows: Sequence[tuple[str, ...]], settings: TrainSettings) -> st
     return h.hexdigest()[:32]
 
 
+@functools.lru_cache(maxsize=8)
+def _weights_sha256(path: Path, size: int, mtime_ns: int) -> str:
+    """SHA-256 of a weights file, once per (path, size, mtime): a key and its record hash it only once."""
+    return _sha256(path)
+
+
 def _base_identity(model_id: str) -> str:
     """What the base weights are: the file of the resolved folder's weights, by size and SHA-256."""
     folder = resolve_model(model_id)
     weights = folder / "model.safetensors"
     if not weights.is_file():
         raise FileNotFoundError(f"{folder} holds no model.safetensors: the course fine-tunes only safetensors models")
-    digest = hashlib.sha256()
-    with open(weights, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return f"{model_id} {weights.stat().st_size} {digest.hexdigest()}"
+    stat = weights.stat()
+    return f"{model_id} {stat.st_size} {_weights_sha256(weights, stat.st_size, stat.st_mtime_ns)}"
 
 
 def train(rows: Sequence[tuple[str, ...]], settings: TrainSettings, out: str | os.PathLike) -> list[float]:
