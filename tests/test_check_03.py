@@ -125,3 +125,42 @@ def test_failure_analysis_verifies_ranks_and_checkable_causes(encoder, squad, ca
     assert not check.failure_analysis({chosen[0]: answer_ranks[chosen[0]]}, {chosen[0]: "other"}, Q, P,
                                       questions, paragraphs, encoder)
     assert "at least 5" in capsys.readouterr().out
+
+
+def test_failure_analysis_verifies_paraphrase_and_caps_unverifiable_causes(encoder, squad, capsys):
+    """Five misses all called "paraphrase" passed before (issue 22): the label is now checked by words."""
+    paragraphs, questions, P, Q = squad
+    gold = questions.paragraph_id.to_numpy()
+    ranks = check.gold_ranks(Q, P, gold)
+    missed = [int(r) for r in np.flatnonzero(ranks > 10)]
+
+    def share(r):   # a second way: count the words with a loop over the question's, not set algebra
+        q = questions.iloc[r]
+        sentence = set(check.content_words(check.answer_sentence(paragraphs.context[gold[r]],
+                                                                  int(min(q.answer_starts)))))
+        asked = check.content_words(q.question)
+        return sum(1 for w in asked if w in sentence) / len(asked)
+
+    def cut(r):
+        return check.answer_token_position(encoder.tokenizer, paragraphs.context[gold[r]],
+                                           min(questions.answer_starts[r])) >= encoder.max_length - 1
+    kept = [r for r in missed[:200] if not cut(r)]
+    reworded = [r for r in kept if share(r) <= 0.5][:5]
+    verbatim = [r for r in kept if share(r) > 0.5][:5]
+    assert len(reworded) == len(verbatim) == 5
+    # in other words: accepted
+    assert check.failure_analysis({r: int(ranks[r]) for r in reworded}, dict.fromkeys(reworded, "paraphrase"),
+                                  Q, P, questions, paragraphs, encoder)
+    assert "paraphrase 5" in capsys.readouterr().out
+    # the question's own words in the answer's sentence: not a paraphrase
+    assert not check.failure_analysis({r: int(ranks[r]) for r in verbatim}, dict.fromkeys(verbatim, "paraphrase"),
+                                      Q, P, questions, paragraphs, encoder)
+    out = capsys.readouterr().out
+    assert f"question {verbatim[0]}:" in out and "word for word" in out
+    # five misses all "ambiguous question", or three of five unverifiable: no test confirms them
+    for labels in (dict.fromkeys(reworded, "ambiguous question"),
+                   {**dict.fromkeys(reworded[:3], "ambiguous question"), reworded[3]: "other",
+                    reworded[4]: "paraphrase"}):
+        assert not check.failure_analysis({r: int(ranks[r]) for r in reworded}, labels, Q, P, questions,
+                                          paragraphs, encoder)
+        assert "which no test can confirm" in capsys.readouterr().out

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import re
+
 import numpy as np
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from helpers.exercises._verdict import Verdict, _as_array, _report
 
@@ -52,6 +55,20 @@ def answer_token_position(tokenizer: Any, context: str, char_start: int) -> int:
     return 1 + sum(1 for start, end in offsets if end > start and start < char_start)
 
 
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def content_words(text: str) -> set[str]:
+    """The lower-cased words of `text`, less scikit-learn's English stop words and single characters."""
+    return {w for w in _WORD.findall(text.lower()) if len(w) > 1 and w not in ENGLISH_STOP_WORDS}
+
+
+def answer_sentence(context: str, char_start: int) -> str:
+    """The sentence of `context` (split after . ! or ? and a space) in which the answer at `char_start` begins."""
+    bounds = [0, *(m.end() for m in re.finditer(r"(?<=[.!?])\s+", context)), len(context)]
+    return next((context[a:b] for a, b in zip(bounds, bounds[1:]) if a <= char_start < b), context)
+
+
 def failure_analysis(ranks: Any, causes: Any, Q: Any, P: Any, questions: Any, paragraphs: Any,
                      encoder: Any) -> Verdict:
     """Exercise 03.2: at least 5 questions ranked beyond 10, each rank right, each cause plausible.
@@ -59,8 +76,9 @@ def failure_analysis(ranks: Any, causes: Any, Q: Any, P: Any, questions: Any, pa
     `ranks` and `causes` map question rows to the rank the learner measured and one of CAUSES.
     Verifiable causes are verified: 'truncation' needs the answer to start beyond the tokens the
     encoder read (and an answer that starts there must be called truncation); 'answer in another
-    paragraph' needs an answer to appear in a paragraph ranked above. 'other' names no cause, so at
-    most half of the questions may carry it.
+    paragraph' needs an answer to appear in a paragraph ranked above; 'paraphrase' needs the sentence
+    that holds the answer to share at most half of the question's content words. 'ambiguous question'
+    and 'other' cannot be checked, so at most half of the questions may carry them.
     """
     if not isinstance(ranks, dict) or not isinstance(causes, dict):
         return _report(False, "expected two dicts keyed by question row: ranks {row: rank}, causes {row: cause}.")
@@ -87,6 +105,11 @@ def failure_analysis(ranks: Any, causes: Any, Q: Any, P: Any, questions: Any, pa
         return _report(False, f"{n_other} of your {len(rows)} questions are 'other', which names no cause: read "
                               "each question beside its own paragraph and the top hit again, and give at least "
                               "half of them one of the four causes (or choose misses you can explain).")
+    n_unchecked = sum(label in ("other", "ambiguous question") for label in labels.values())
+    if 2 * n_unchecked > len(rows):
+        return _report(False, f"{n_unchecked} of your {len(rows)} questions are 'ambiguous question' or 'other', "
+                              "which no test can confirm: give at least half of them a cause the check can "
+                              "verify (paraphrase, answer in another paragraph, truncation).")
     for row in rows:
         cause = labels[row]
         q = questions.iloc[row]
@@ -103,6 +126,14 @@ def failure_analysis(ranks: Any, causes: Any, Q: Any, P: Any, questions: Any, pa
                                       f"(counting [CLS] as 0), inside the {encoder.max_length - 2} text tokens the "
                                       "encoder read; truncation did "
                                       "not hide it.")
+        if cause == "paraphrase":
+            asked = content_words(q.question)
+            shared = sorted(asked & content_words(answer_sentence(context, int(min(q.answer_starts)))))
+            if 2 * len(shared) > len(asked):
+                return _report(False, f"question {row}: {len(shared)} of its {len(asked)} content words "
+                                      f"({', '.join(shared)}) appear word for word in the sentence that holds the "
+                                      "answer, so its paragraph says it in the question's own words, not in "
+                                      "other ones; read what the paragraphs ranked above share with it.")
         if cause == "answer in another paragraph":
             scores = np.asarray(P) @ np.asarray(Q)[row]
             above = np.flatnonzero(scores > scores[gold[row]])
@@ -113,8 +144,9 @@ def failure_analysis(ranks: Any, causes: Any, Q: Any, P: Any, questions: Any, pa
     counts = {c: sum(label == c for label in labels.values()) for c in CAUSES}
     told = ", ".join(f"{c} {n}" for c, n in counts.items() if n)
     return _report(True, f"{len(rows)} questions, ranks confirmed ({told}); truncation checked by the answer's "
-                         "token position, an answer elsewhere only by its string appearing in a paragraph ranked "
-                         "above: read that paragraph to judge it.")
+                         "token position, a paraphrase by the question's words in the answer's sentence, an "
+                         "answer elsewhere only by its string appearing in a paragraph ranked above: read that "
+                         "paragraph to judge it.")
 
 
 def near_duplicates(answer: Any, P: Any, threshold: float) -> Verdict:
