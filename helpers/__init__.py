@@ -29,7 +29,7 @@ Public surface, one module per idea, with the notebook that introduces it:
 - helpers.encode.multimodal    text-and-image encoders behind one interface                        (06)
 - helpers.encode.conse         ConSE: an ImageNet classifier's probabilities to a text-space vector (06)
 - helpers.encode.onnx_backend  TextEncoder on ONNX Runtime: export, integrity check, fusion, int8  (09)
-- helpers.encode.finetune      fine-tune a bi-encoder on (query, document) rows, cached by data and settings (12)
+- helpers.encode.finetune      fine-tune a bi-encoder (12), train a cross-encoder (13), cached by data and settings
 - helpers.encode.distributed   encode with a Ray Data actor pool, vectors back in input order     (09)
 - helpers.search.similarity    cosine, dot product, L2 and brute-force top-k                       (02)
 - helpers.search.index         build and search FAISS indexes that keep their metric               (03, 04)
@@ -40,6 +40,7 @@ Public surface, one module per idea, with the notebook that introduces it:
 - helpers.search.ann           faiss factory strings: build, train checks, per-family search knobs (08)
 - helpers.search.rescore       two-stage search: compressed codes in RAM, rescoring from disk      (08)
 - helpers.search.negatives     training pairs from the corpus, BM25 hard negatives without false negatives (12)
+- helpers.search.rerank        re-ranking: reorder a first stage's top candidates, its ceiling, MaxSim (13)
 - helpers.search.vectordb      Milvus collections searched into (scores, ids) arrays               (10)
 - helpers.evaluate.metrics     recall@k, MRR@k, nDCG@k, neighbour recall, retrieval recall         (03, 06)
 - helpers.evaluate.lookalike   synthetic look-alike corpora for measuring IVF at scale             (04)

@@ -1,8 +1,9 @@
-"""Fine-tune a bi-encoder on (query, document) rows, cached by data and settings.
+"""Fine-tune a bi-encoder, or train a cross-encoder, on (query, document) rows, cached by data and settings.
 
-Introduced in notebooks/12_choosing_the_encoder.ipynb. The rows come from helpers.search.negatives
-(pairs from the training libraries, BM25-mined negatives). sentence-transformers, datasets and
-accelerate are imported inside the functions that train, never at import.
+Introduced in notebooks/12_choosing_the_encoder.ipynb (the bi-encoder: `train`, `train_cached`); notebook
+13 (not written yet, issue 27) is to train a cross-encoder from the same base weights and rows (`train_cross`, `train_cross_cached`). The
+rows come from helpers.search.negatives (pairs from the training libraries, BM25-mined negatives).
+sentence-transformers, datasets and accelerate are imported inside the functions that train, never at import.
 """
 from __future__ import annotations
 
@@ -18,10 +19,11 @@ from typing import Sequence
 
 from helpers.course.files import locked_folder
 from helpers.course.paths import models_dir
-from helpers.encode.models import FINETUNED_PREFIX, finetuned_folder, resolve_model
+from helpers.encode.models import FINETUNED_PREFIX, resolve_model
 from helpers.encode.packaged import _sha256
 
 KEY_VERSION = "finetune-2"  # 2: saved with the base model's window, not the training one
+CROSS_KEY_VERSION = "cross-1"
 
 
 @dataclass(frozen=True)
@@ -65,13 +67,14 @@ def _versions() -> dict[str, str]:
     return {p: version(p) for p in ("sentence-transformers", "transformers", "torch", "accelerate")}
 
 
-def training_key(rows: Sequence[tuple[str, ...]], settings: TrainSettings) -> str:
+def training_key(rows: Sequence[tuple[str, ...]], settings: "TrainSettings | CrossSettings") -> str:
     """SHA-256 (first 32 hex digits) of the key version, settings, base model, library versions and every text."""
     import torch
 
     _check_rows(rows)
     h = hashlib.sha256()
-    head = {"key": KEY_VERSION, "settings": asdict(settings), "versions": _versions(),
+    version = CROSS_KEY_VERSION if isinstance(settings, CrossSettings) else KEY_VERSION
+    head = {"key": version, "settings": asdict(settings), "versions": _versions(),
             "base": _base_identity(settings.base_model), "threads": torch.get_num_threads()}
     h.update(json.dumps(head, sort_keys=True).encode())
     for row in rows:
@@ -138,27 +141,26 @@ def train(rows: Sequence[tuple[str, ...]], settings: TrainSettings, out: str | o
     return [entry["loss"] for entry in trainer.state.log_history if "loss" in entry]
 
 
-def train_cached(rows: Sequence[tuple[str, ...]], settings: TrainSettings) -> tuple[str, Path, bool]:
-    """Train once per (rows, settings) into .cache/models/finetuned/<key>/; return (model_id, folder, was_cached).
-
-    The model_id `finetuned/<key>` loads with TextEncoder or resolve_model in any checkout that shares the
-    models folder. The folder appears whole or not at all (trained aside, then renamed, under a lock).
-    """
+def _cached(rows, settings, kind: str, trainer) -> tuple[str, Path, bool]:
+    """Train once per (rows, settings) into .cache/models/<kind>/<key>/ with TRAINING.json beside the weights."""
     key = training_key(rows, settings)
-    model_id = f"{FINETUNED_PREFIX}{key}"
-    if (done := finetuned_folder(model_id)) is not None:
-        return model_id, done, True
-    root = models_dir() / "finetuned"
+    model_id = f"{kind}/{key}"
+    root = models_dir() / kind
+    done = lambda: root / key if (root / key / "TRAINING.json").is_file() and (root / key / "config.json").is_file() \
+        else None  # noqa: E731
+    if (found := done()) is not None:
+        return model_id, found, True
     root.mkdir(parents=True, exist_ok=True)
     with locked_folder(root, exclusive=True):
-        if (done := finetuned_folder(model_id)) is not None:
-            return model_id, done, True
+        if (found := done()) is not None:
+            return model_id, found, True
         work = Path(tempfile.mkdtemp(dir=root, prefix=f".{key}.", suffix=".tmp"))
         try:
-            losses = train(rows, settings, work / "model")
-            record = {"model_id": model_id, "key_version": KEY_VERSION, "settings": asdict(settings),
-                      "base": _base_identity(settings.base_model), "versions": _versions(),
-                      "rows": len(rows), "columns": len(rows[0]), "losses": losses}
+            losses = trainer(rows, settings, work / "model")
+            record = {"model_id": model_id,
+                      "key_version": CROSS_KEY_VERSION if isinstance(settings, CrossSettings) else KEY_VERSION,
+                      "settings": asdict(settings), "base": _base_identity(settings.base_model),
+                      "versions": _versions(), "rows": len(rows), "columns": len(rows[0]), "losses": losses}
             (work / "model" / "TRAINING.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
             final = root / key
             if final.exists():  # an earlier folder without TRAINING.json is damaged: replace it
@@ -167,3 +169,86 @@ def train_cached(rows: Sequence[tuple[str, ...]], settings: TrainSettings) -> tu
             return model_id, final, False
         finally:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def train_cached(rows: Sequence[tuple[str, ...]], settings: TrainSettings) -> tuple[str, Path, bool]:
+    """Train once per (rows, settings) into .cache/models/finetuned/<key>/; return (model_id, folder, was_cached).
+
+    The model_id `finetuned/<key>` loads with TextEncoder or resolve_model in any checkout that shares the
+    models folder. The folder appears whole or not at all (trained aside, then renamed, under a lock).
+    """
+    if not isinstance(settings, TrainSettings):
+        raise TypeError(f"train_cached trains a bi-encoder and takes TrainSettings, got {type(settings).__name__}: "
+                        "for a cross-encoder call train_cross_cached(rows, CrossSettings())")
+    return _cached(rows, settings, FINETUNED_PREFIX.rstrip("/"), train)
+
+
+@dataclass(frozen=True)
+class CrossSettings:
+    """What decides a cross-encoder's trained weights besides the data (the cache key hashes all of it)."""
+
+    base_model: str = "sentence-transformers/all-MiniLM-L6-v2"
+    max_length: int = 256          # query and document together, [CLS] and two [SEP] included
+    batch_size: int = 32
+    learning_rate: float = 5e-5
+    epochs: int = 1
+    warmup: float = 0.1            # share of the steps over which the learning rate rises from 0
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("max_length", "batch_size", "epochs"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"CrossSettings.{name} must be a positive int, got {value!r}")
+        if isinstance(self.learning_rate, bool) or not isinstance(self.learning_rate, (int, float)) \
+                or not 0 < self.learning_rate < float("inf"):
+            raise ValueError(f"CrossSettings.learning_rate must be a positive number, got {self.learning_rate!r}")
+        if isinstance(self.warmup, bool) or not isinstance(self.warmup, (int, float)) or not 0 <= self.warmup < 1:
+            raise ValueError(f"CrossSettings.warmup must be a share of the steps in [0, 1), got {self.warmup!r}")
+
+
+def cross_pairs(rows: Sequence[tuple[str, ...]]) -> list[tuple[str, str, float]]:
+    """(query, document, label) for a cross-encoder: 1.0 for each row's document, 0.0 for its negative."""
+    _check_rows(rows)
+    if len(rows[0]) != 3:
+        raise ValueError("a cross-encoder learns from right and wrong documents: pass (query, document, negative) "
+                         "rows, from helpers.search.negatives.training_rows(pairs, negatives, docs)")
+    return [pair for q, pos, neg in rows for pair in ((q, pos, 1.0), (q, neg, 0.0))]
+
+
+def train_cross(rows: Sequence[tuple[str, ...]], settings: CrossSettings, out: str | os.PathLike) -> list[float]:
+    """Train a CrossEncoder (one logit) from the base weights with BinaryCrossEntropyLoss on cross_pairs(rows),
+    quietly, save it to `out`; return the loss of every step. The head is new (seeded by settings.seed)."""
+    from datasets import Dataset
+    from sentence_transformers import CrossEncoder
+    from sentence_transformers.cross_encoder import CrossEncoderTrainer, CrossEncoderTrainingArguments
+    from sentence_transformers.cross_encoder.losses import BinaryCrossEntropyLoss
+    from transformers import set_seed
+    from transformers.trainer_callback import PrinterCallback
+
+    labelled = cross_pairs(rows)
+    set_seed(settings.seed)  # the new classification head's initial weights
+    model = CrossEncoder(str(resolve_model(settings.base_model)), num_labels=1, max_length=settings.max_length,
+                         device="cpu")
+    data = Dataset.from_dict({"query": [r[0] for r in labelled], "document": [r[1] for r in labelled],
+                              "label": [r[2] for r in labelled]})
+    with tempfile.TemporaryDirectory() as scratch:
+        args = CrossEncoderTrainingArguments(
+            output_dir=scratch, per_device_train_batch_size=settings.batch_size, num_train_epochs=settings.epochs,
+            learning_rate=settings.learning_rate, warmup_steps=settings.warmup, seed=settings.seed, use_cpu=True,
+            report_to="none", save_strategy="no", logging_steps=1, disable_tqdm=True, dataloader_num_workers=0)
+        trainer = CrossEncoderTrainer(model=model, args=args, train_dataset=data, loss=BinaryCrossEntropyLoss(model))
+        trainer.remove_callback(PrinterCallback)  # else every log line is printed, a timing among them
+        trainer.train()
+    model.save(str(out))
+    return [entry["loss"] for entry in trainer.state.log_history if "loss" in entry]
+
+
+def train_cross_cached(rows: Sequence[tuple[str, ...]], settings: CrossSettings) -> tuple[str, Path, bool]:
+    """train_cross once per (rows, settings) into .cache/models/crossencoder/<key>/; return (id, folder, was_cached).
+
+    Load the folder with sentence_transformers.CrossEncoder(str(folder)).
+    """
+    if not isinstance(settings, CrossSettings):
+        raise TypeError(f"train_cross_cached takes CrossSettings, got {type(settings).__name__}")
+    return _cached(rows, settings, "crossencoder", train_cross)
